@@ -1,7 +1,8 @@
 package io.github.latencylb.core;
 
 /**
- * Source of monotonic time in nanoseconds. Injected everywhere so that tests run on a fake clock.
+ * Source of monotonic time in nanoseconds. Injected everywhere so that tests run on a
+ * fake clock.
  */
 @FunctionalInterface
 public interface NanoClock {
@@ -12,7 +13,8 @@ public interface NanoClock {
 	NanoClock SYSTEM = System::nanoTime;
 
 	/**
-	 * Return the current time in nanoseconds; only differences between values are meaningful.
+	 * Return the current time in nanoseconds; only differences between values are
+	 * meaningful.
 	 * @return the current time
 	 */
 	long nanoTime();

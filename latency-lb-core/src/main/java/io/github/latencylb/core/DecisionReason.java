@@ -1,0 +1,49 @@
+package io.github.latencylb.core;
+
+/**
+ * Why the scheduler chose an instance. Used as a bounded metric tag and shown by the
+ * endpoint.
+ */
+public enum DecisionReason {
+
+	/** An existing flow served by its recorded instance, which is its ring home. */
+	HOME("home"),
+
+	/** An existing flow served by the instance it was pinned to after a fallback. */
+	PINNED("pinned"),
+
+	/** A new flow placed on its ring home. */
+	NEW_FLOW("new-flow"),
+
+	/** Home was slow: the flow went to the best candidate of its preference list. */
+	FALLBACK_SLOW("fallback-slow"),
+
+	/** Home was over its bounded-load cap: the flow went to the best candidate. */
+	FALLBACK_OVERLOADED("fallback-overloaded"),
+
+	/**
+	 * Home was gone, ejected, draining or excluded: the flow went to the best candidate.
+	 */
+	FALLBACK_UNAVAILABLE("fallback-unavailable"),
+
+	/** Home was still warming up (slow start) and did not take this flow yet. */
+	FALLBACK_WARMING("fallback-warming"),
+
+	/** A request without a flow key: power of two choices. */
+	KEYLESS("keyless");
+
+	private final String tag;
+
+	DecisionReason(String tag) {
+		this.tag = tag;
+	}
+
+	/**
+	 * Return the lower-case name used in metrics and endpoints.
+	 * @return the tag value
+	 */
+	public String tag() {
+		return this.tag;
+	}
+
+}

@@ -1,0 +1,94 @@
+package io.github.latencylb.core;
+
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the scheduler knows of one instance: weight, slow start, draining, ejection,
+ * latency (peak EWMA and windowed percentiles), in-flight requests with their start
+ * times, and the flows it holds. Thread-safe; the scheduler owns the writes.
+ */
+final class InstanceStats {
+
+	final String id;
+
+	final int weight;
+
+	final long firstSeenNanos;
+
+	final boolean warmFromStart;
+
+	final PeakEwma ewma;
+
+	final LatencyWindow window;
+
+	final AtomicInteger inflight = new AtomicInteger();
+
+	final ConcurrentSkipListSet<Lease> outstanding = new ConcurrentSkipListSet<>();
+
+	final AtomicInteger homeFlows = new AtomicInteger();
+
+	final AtomicInteger pinnedFlows = new AtomicInteger();
+
+	final AtomicInteger consecutiveFailures = new AtomicInteger();
+
+	volatile boolean draining;
+
+	volatile long ejectedUntilNanos = Long.MIN_VALUE;
+
+	volatile int ejections;
+
+	/** Windowed median once there are enough samples, else -1; set at refresh. */
+	volatile long medianNanos = -1;
+
+	/** Whether the last refresh found this instance slow (with hysteresis). */
+	volatile boolean slow;
+
+	InstanceStats(String id, int weight, long nowNanos, boolean warmFromStart, SchedulerConfig config) {
+		this.id = id;
+		this.weight = weight;
+		this.firstSeenNanos = nowNanos;
+		this.warmFromStart = warmFromStart;
+		this.ewma = new PeakEwma(config.latencyDecay().toNanos(), nowNanos);
+		this.window = new LatencyWindow(config.latencyWindow().toNanos(), nowNanos);
+	}
+
+	boolean ejected(long nowNanos) {
+		return nowNanos - this.ejectedUntilNanos < 0;
+	}
+
+	/**
+	 * Fraction of its weight a new instance has during slow start, in
+	 * {@code [minWeight, 1]}.
+	 */
+	double warmth(long nowNanos, SchedulerConfig config) {
+		long duration = config.slowStartDuration().toNanos();
+		if (this.warmFromStart || duration == 0) {
+			return 1.0;
+		}
+		double f = (double) (nowNanos - this.firstSeenNanos) / duration;
+		return (f >= 1.0) ? 1.0 : Math.max(config.slowStartMinWeight(), f);
+	}
+
+	long oldestOutstandingAge(long nowNanos) {
+		Lease oldest = null;
+		try {
+			oldest = this.outstanding.isEmpty() ? null : this.outstanding.first();
+		}
+		catch (java.util.NoSuchElementException ex) {
+			// emptied concurrently
+		}
+		return (oldest != null) ? nowNanos - oldest.startNanos : 0;
+	}
+
+	InstanceState state(long nowNanos, SchedulerConfig config) {
+		if (ejected(nowNanos)) {
+			return InstanceState.EJECTED;
+		}
+		if (this.draining) {
+			return InstanceState.DRAINING;
+		}
+		return (warmth(nowNanos, config) < 1.0) ? InstanceState.WARMING : InstanceState.ACTIVE;
+	}
+
+}

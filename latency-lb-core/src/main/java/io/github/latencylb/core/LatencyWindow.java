@@ -1,0 +1,108 @@
+package io.github.latencylb.core;
+
+import org.HdrHistogram.AtomicHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Latency distribution over a sliding window, kept as two HdrHistograms of half a window
+ * each: the one being written and the previous one. Queries see between half a window and
+ * a full window of samples. Values are recorded in microseconds from 1 us to 1 h with 2
+ * significant digits.
+ * <p>
+ * Thread-safe: recording is lock-free ({@link AtomicHistogram}); rotation and queries
+ * synchronize on this object. A sample racing a rotation may land in either half; that is
+ * harmless.
+ */
+public final class LatencyWindow {
+
+	private static final long HIGHEST_MICROS = 3_600_000_000L;
+
+	private final long halfWindowNanos;
+
+	private volatile AtomicHistogram current;
+
+	private AtomicHistogram previous;
+
+	private volatile long rotateAt;
+
+	private final Histogram scratch = new Histogram(1, HIGHEST_MICROS, 2);
+
+	/**
+	 * Create an empty window.
+	 * @param windowNanos length of the window, in nanoseconds
+	 * @param nowNanos the current time
+	 */
+	public LatencyWindow(long windowNanos, long nowNanos) {
+		this.halfWindowNanos = Math.max(1, windowNanos / 2);
+		this.current = newHistogram();
+		this.previous = newHistogram();
+		this.rotateAt = nowNanos + this.halfWindowNanos;
+	}
+
+	/**
+	 * Record a sample.
+	 * @param latencyNanos the latency
+	 * @param nowNanos the current time
+	 */
+	public void record(long latencyNanos, long nowNanos) {
+		rotateIfDue(nowNanos);
+		long micros = Math.min(HIGHEST_MICROS, Math.max(1, latencyNanos / 1000));
+		this.current.recordValue(micros);
+	}
+
+	/**
+	 * Return a snapshot of the samples in the window.
+	 * @param nowNanos the current time
+	 * @return the latency summary
+	 */
+	public synchronized Summary summary(long nowNanos) {
+		rotateIfDue(nowNanos);
+		Histogram merged = this.scratch;
+		merged.reset();
+		merged.add(this.previous);
+		merged.add(this.current);
+		long count = merged.getTotalCount();
+		if (count == 0) {
+			return new Summary(0, 0, 0, 0);
+		}
+		return new Summary(count, merged.getValueAtPercentile(50) * 1000, merged.getValueAtPercentile(99) * 1000,
+				merged.getMaxValue() * 1000);
+	}
+
+	private void rotateIfDue(long nowNanos) {
+		if (nowNanos - this.rotateAt < 0) {
+			return;
+		}
+		synchronized (this) {
+			long due = this.rotateAt;
+			if (nowNanos - due < 0) {
+				return;
+			}
+			if (nowNanos - due >= this.halfWindowNanos) {
+				// A whole window passed with no rotation: everything is stale.
+				this.previous = newHistogram();
+			}
+			else {
+				this.previous = this.current;
+			}
+			this.current = newHistogram();
+			this.rotateAt = nowNanos + this.halfWindowNanos;
+		}
+	}
+
+	private static AtomicHistogram newHistogram() {
+		return new AtomicHistogram(1, HIGHEST_MICROS, 2);
+	}
+
+	/**
+	 * Latency summary of a window.
+	 *
+	 * @param count number of samples
+	 * @param p50Nanos median, in nanoseconds
+	 * @param p99Nanos 99th percentile, in nanoseconds
+	 * @param maxNanos largest sample, in nanoseconds
+	 */
+	public record Summary(long count, long p50Nanos, long p99Nanos, long maxNanos) {
+	}
+
+}

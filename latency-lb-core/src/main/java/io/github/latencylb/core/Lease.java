@@ -1,0 +1,92 @@
+package io.github.latencylb.core;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One request in flight on one instance, from the moment it is sent until it is finished.
+ * The response (or failure) is recorded at most once, when the response headers arrive;
+ * the in-flight count is released exactly once by {@link #release()}, whatever happened:
+ * success, error, timeout or cancellation. Thread-safe.
+ */
+public final class Lease implements Comparable<Lease> {
+
+	private static final AtomicLong SEQUENCE = new AtomicLong();
+
+	final long startNanos;
+
+	private final long sequence = SEQUENCE.incrementAndGet();
+
+	private final Scheduler scheduler;
+
+	private final InstanceStats instance;
+
+	private final AtomicBoolean recorded = new AtomicBoolean();
+
+	private final AtomicBoolean released = new AtomicBoolean();
+
+	Lease(Scheduler scheduler, InstanceStats instance, long startNanos) {
+		this.scheduler = scheduler;
+		this.instance = instance;
+		this.startNanos = startNanos;
+	}
+
+	/**
+	 * Return the id of the instance this lease is on.
+	 * @return the instance id
+	 */
+	public String instanceId() {
+		return this.instance.id;
+	}
+
+	/**
+	 * Record the response: its latency is the time since the lease started. Only the
+	 * first call of {@code recordResponse} or {@link #recordFailure} counts.
+	 * @param failure whether the response is a failure (a 5xx status)
+	 * @return whether this call recorded it
+	 */
+	public boolean recordResponse(boolean failure) {
+		if (!this.recorded.compareAndSet(false, true)) {
+			return false;
+		}
+		this.scheduler.record(this.instance, this.startNanos, failure);
+		return true;
+	}
+
+	/**
+	 * Record a failure with no response (connection refused or reset, timeout). Ignored
+	 * if a response was already recorded.
+	 * @return whether this call recorded it
+	 */
+	public boolean recordFailure() {
+		return recordResponse(true);
+	}
+
+	/**
+	 * Release the in-flight slot. Exactly once: later calls do nothing. A lease released
+	 * with nothing recorded (a cancelled request) leaves no latency sample.
+	 * @return whether this call released it
+	 */
+	public boolean release() {
+		if (!this.released.compareAndSet(false, true)) {
+			return false;
+		}
+		this.scheduler.release(this.instance, this);
+		return true;
+	}
+
+	/**
+	 * Return whether {@link #release()} has run.
+	 * @return whether released
+	 */
+	public boolean isReleased() {
+		return this.released.get();
+	}
+
+	@Override
+	public int compareTo(Lease other) {
+		int c = Long.compare(this.startNanos - other.startNanos, 0);
+		return (c != 0) ? c : Long.compare(this.sequence, other.sequence);
+	}
+
+}

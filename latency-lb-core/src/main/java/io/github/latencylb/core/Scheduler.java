@@ -1,0 +1,642 @@
+package io.github.latencylb.core;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.random.RandomGenerator;
+
+import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Latency-aware, flow-preserving scheduler of one service: consistent-hash affinity with
+ * latency fallback for requests that carry a flow key, power of two choices for the
+ * others.
+ * <p>
+ * A request with a flow key goes, in this order: (1) to the instance its flow is recorded
+ * on while that instance is fit (present, not ejected, not slow; a draining instance
+ * keeps its flows); (2) for a new flow, to its home on the {@link ConsistentHashRing} if
+ * home is fit, not draining, within its bounded-load cap (Mirrokni, Thorup and
+ * Zadimoghaddam, "Consistent Hashing with Bounded Loads") and past slow start for this
+ * key; (3) otherwise to the lowest {@code EWMA x (in-flight + 1)} among the next
+ * {@code candidates} fit instances on the ring, chosen at random among near-equal ones.
+ * The flow is recorded where it lands. A recorded flow never moves for load alone; it
+ * moves only when its instance stops being fit, at most {@code maxMovesPerSecond} per
+ * second while the instance is merely slow, and goes back home only after it was idle
+ * past the idle timeout.
+ * <p>
+ * Slowness uses a robust signal: an instance's windowed median latency (HdrHistogram, at
+ * least {@code minSamples} samples) above {@code latencyFactor} x the fleet's (lower)
+ * median, or its oldest outstanding request older than {@code stuckFactor} x that
+ * threshold. One slow response never moves flows. Failures count as slow samples
+ * ({@code failurePenalty}).
+ * <p>
+ * Keyless requests take the better of two random fit instances by peak-EWMA score
+ * (Mitzenmacher's power of two choices; Finagle's peak EWMA). Thread-safe:
+ * {@link #choose} runs concurrently on event-loop threads and never blocks; the instance
+ * set and configuration are swapped atomically.
+ */
+public final class Scheduler {
+
+	private static final long WARM_SEED = 0x5EED_57A7_0000_0001L;
+
+	private final String serviceId;
+
+	private final NanoClock clock;
+
+	private final RandomGenerator random;
+
+	private final SchedulerConfig config;
+
+	private final FlowTable flows;
+
+	private final AtomicInteger totalInflight = new AtomicInteger();
+
+	private final MoveLimiter moveLimiter;
+
+	private final EnumMap<DecisionReason, LongAdder> decisions = new EnumMap<>(DecisionReason.class);
+
+	private final EnumMap<MoveCause, LongAdder> moves = new EnumMap<>(MoveCause.class);
+
+	private final LongAdder deferredMoves = new LongAdder();
+
+	private final AtomicLong nextRefresh = new AtomicLong(Long.MIN_VALUE);
+
+	private volatile Topology topology = Topology.EMPTY;
+
+	private volatile double defaultCost = -1;
+
+	/**
+	 * Create a scheduler.
+	 * @param serviceId the service it schedules
+	 * @param config its configuration
+	 * @param clock the time source
+	 * @param random the randomness; must be thread-safe if {@link #choose} runs on
+	 * several threads
+	 */
+	public Scheduler(String serviceId, SchedulerConfig config, NanoClock clock, RandomGenerator random) {
+		this.serviceId = serviceId;
+		this.config = config;
+		this.clock = clock;
+		this.random = random;
+		this.flows = new FlowTable(config.maxFlows(), config.idleTimeout(), clock);
+		this.moveLimiter = new MoveLimiter(config.maxMovesPerSecond(), clock.nanoTime());
+		for (DecisionReason reason : DecisionReason.values()) {
+			this.decisions.put(reason, new LongAdder());
+		}
+		for (MoveCause cause : MoveCause.values()) {
+			this.moves.put(cause, new LongAdder());
+		}
+	}
+
+	/**
+	 * Return the service id.
+	 * @return the service id
+	 */
+	public String serviceId() {
+		return this.serviceId;
+	}
+
+	/**
+	 * Return the configuration.
+	 * @return the configuration
+	 */
+	public SchedulerConfig config() {
+		return this.config;
+	}
+
+	/**
+	 * Replace the instance set. Cheap when nothing changed. Instances seen for the first
+	 * time after the first non-empty set start slow start; departed instances are
+	 * forgotten (their flows move when next seen).
+	 * @param instances the instances and their weights
+	 * @return whether the set changed
+	 */
+	public synchronized boolean updateInstances(Collection<WeightedInstance> instances) {
+		Topology current = this.topology;
+		if (current.sameAs(instances)) {
+			return false;
+		}
+		long now = this.clock.nanoTime();
+		boolean initial = current.instances.isEmpty() && !current.everPopulated;
+		Map<String, InstanceStats> next = new LinkedHashMap<>();
+		for (WeightedInstance instance : instances) {
+			InstanceStats existing = current.instances.get(instance.id());
+			if (existing != null && existing.weight == instance.weight()) {
+				next.put(instance.id(), existing);
+			}
+			else {
+				boolean warm = initial || (existing != null && existing.warmth(now, this.config) >= 1.0);
+				InstanceStats stats = new InstanceStats(instance.id(), instance.weight(), now, warm, this.config);
+				if (existing != null) {
+					stats.draining = existing.draining;
+				}
+				next.put(instance.id(), stats);
+			}
+		}
+		this.topology = new Topology(next, ConsistentHashRing.build(instances, this.config.virtualNodes()),
+				current.everPopulated || !next.isEmpty());
+		this.nextRefresh.set(now);
+		refresh(now);
+		return true;
+	}
+
+	/**
+	 * Choose an instance for a request of a flow.
+	 * @param keyHash the 64-bit hash of the flow key
+	 * @param excluded instance ids not to choose (e.g. ones a retry already tried)
+	 * @return the decision, or {@code null} when the service has no instance
+	 */
+	public @Nullable Decision chooseForFlow(long keyHash, Set<String> excluded) {
+		long now = this.clock.nanoTime();
+		maybeRefresh(now);
+		Topology topology = this.topology;
+		if (topology.instances.isEmpty()) {
+			return null;
+		}
+		FlowTable.Pin pin = this.flows.get(keyHash);
+		MoveCause cause = null;
+		InstanceStats previous = null;
+		if (pin != null) {
+			InstanceStats current = topology.instances.get(pin.instance().id);
+			previous = pin.instance();
+			if (current == pin.instance() && !excluded.contains(current.id)) {
+				if (!current.ejected(now) && !current.slow) {
+					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
+				}
+				if (!current.ejected(now) && !this.moveLimiter.tryAcquire(now)) {
+					// Slow but available: the move budget is spent, so the flow stays for
+					// now.
+					this.deferredMoves.increment();
+					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
+				}
+				cause = current.ejected(now) ? MoveCause.UNAVAILABLE : MoveCause.SLOW;
+			}
+			else {
+				cause = (current == pin.instance()) ? MoveCause.RETRY : MoveCause.UNAVAILABLE;
+			}
+		}
+		return place(topology, keyHash, excluded, cause, previous, now);
+	}
+
+	/**
+	 * Choose an instance for a request without a flow key: power of two choices.
+	 * @param excluded instance ids not to choose
+	 * @return the decision, or {@code null} when the service has no instance
+	 */
+	public @Nullable Decision chooseKeyless(Set<String> excluded) {
+		long now = this.clock.nanoTime();
+		maybeRefresh(now);
+		Topology topology = this.topology;
+		if (topology.instances.isEmpty()) {
+			return null;
+		}
+		List<InstanceStats> pool = topology.fit;
+		if (excluded.isEmpty() && pool.size() > 0) {
+			return decided(twoChoices(pool, topology, now), DecisionReason.KEYLESS, null);
+		}
+		List<InstanceStats> allowed = without(pool, excluded);
+		if (allowed.isEmpty()) {
+			allowed = without(topology.usable(now), excluded);
+		}
+		if (allowed.isEmpty()) {
+			allowed = without(new ArrayList<>(topology.instances.values()), excluded);
+		}
+		if (allowed.isEmpty()) {
+			allowed = new ArrayList<>(topology.instances.values());
+		}
+		return decided(twoChoices(allowed, topology, now), DecisionReason.KEYLESS, null);
+	}
+
+	/**
+	 * Start a request on the chosen instance: counts it in flight until the lease is
+	 * released.
+	 * @param decision the decision
+	 * @return the lease, to record the response and release exactly once
+	 */
+	public Lease start(Decision decision) {
+		InstanceStats instance = decision.stats();
+		Lease lease = new Lease(this, instance, this.clock.nanoTime());
+		instance.inflight.incrementAndGet();
+		instance.outstanding.add(lease);
+		this.totalInflight.incrementAndGet();
+		return lease;
+	}
+
+	/**
+	 * Mark an instance as draining (no new flows, no keyless requests) or active again.
+	 * @param instanceId the instance id
+	 * @param draining whether it drains
+	 * @return whether the instance is known
+	 */
+	public boolean setDraining(String instanceId, boolean draining) {
+		InstanceStats stats = this.topology.instances.get(instanceId);
+		if (stats == null) {
+			return false;
+		}
+		stats.draining = draining;
+		this.nextRefresh.set(this.clock.nanoTime());
+		return true;
+	}
+
+	/**
+	 * Return a consistent view of the scheduler's state, for endpoints, metrics and
+	 * tests.
+	 * @return the snapshot
+	 */
+	public SchedulerSnapshot snapshot() {
+		long now = this.clock.nanoTime();
+		maybeRefresh(now);
+		Topology topology = this.topology;
+		List<SchedulerSnapshot.Instance> instances = new ArrayList<>();
+		for (InstanceStats s : topology.instances.values()) {
+			LatencyWindow.Summary summary = s.window.summary(now);
+			double warmth = s.warmth(now, this.config);
+			instances.add(new SchedulerSnapshot.Instance(s.id, s.state(now, this.config), s.weight, s.weight * warmth,
+					s.ewma.value(now), summary.p50Nanos(), summary.p99Nanos(), summary.count(), s.inflight.get(),
+					s.homeFlows.get(), s.pinnedFlows.get(), topology.ring.share(s.id), s.slow,
+					s.oldestOutstandingAge(now), s.consecutiveFailures.get()));
+		}
+		Map<DecisionReason, Long> decisionCounts = new EnumMap<>(DecisionReason.class);
+		this.decisions.forEach((k, v) -> decisionCounts.put(k, v.sum()));
+		Map<MoveCause, Long> moveCounts = new EnumMap<>(MoveCause.class);
+		this.moves.forEach((k, v) -> moveCounts.put(k, v.sum()));
+		return new SchedulerSnapshot(this.serviceId, instances, decisionCounts, moveCounts, this.deferredMoves.sum(),
+				this.flows.size(), this.totalInflight.get());
+	}
+
+	/**
+	 * Return how many times a reason was given so far.
+	 * @param reason the reason
+	 * @return the count
+	 */
+	public long decisionCount(DecisionReason reason) {
+		return this.decisions.get(reason).sum();
+	}
+
+	/**
+	 * Return how many flows moved for a cause so far.
+	 * @param cause the cause
+	 * @return the count
+	 */
+	public long moveCount(MoveCause cause) {
+		return this.moves.get(cause).sum();
+	}
+
+	/**
+	 * Return the requests in flight on all instances.
+	 * @return the in-flight count
+	 */
+	public int totalInflight() {
+		return this.totalInflight.get();
+	}
+
+	private Decision place(Topology topology, long keyHash, Set<String> excluded, @Nullable MoveCause cause, long now) {
+		String homeId = topology.ring.home(keyHash);
+		InstanceStats home = topology.instances.get(homeId);
+		DecisionReason why = homeRejection(home, keyHash, excluded, topology, now);
+		InstanceStats target;
+		DecisionReason reason;
+		if (why == null) {
+			target = home;
+			reason = (cause != null) ? DecisionReason.HOME : DecisionReason.NEW_FLOW;
+		}
+		else {
+			target = bestCandidate(topology, keyHash, homeId, excluded, now);
+			reason = why;
+		}
+		boolean atHome = target == home;
+		if (atHome && why != null) {
+			reason = (cause != null) ? DecisionReason.HOME : DecisionReason.NEW_FLOW;
+		}
+		this.flows.put(keyHash, target, atHome);
+		if (cause != null && target == previous) {
+			// Nowhere better to go (panic): the flow stays, so it did not move.
+			cause = null;
+		}
+		if (cause != null) {
+			this.moves.get(cause).increment();
+		}
+		return decided(target, reason, cause);
+	}
+
+	private @Nullable DecisionReason homeRejection(InstanceStats home, long keyHash, Set<String> excluded,
+			Topology topology, long now) {
+		if (excluded.contains(home.id) || home.ejected(now) || home.draining) {
+			return DecisionReason.FALLBACK_UNAVAILABLE;
+		}
+		if (home.slow) {
+			return DecisionReason.FALLBACK_SLOW;
+		}
+		double warmth = home.warmth(now, this.config);
+		if (warmth < 1.0 && StableHash.unitInterval(StableHash.hash(WARM_SEED, keyHash)) >= warmth) {
+			return DecisionReason.FALLBACK_WARMING;
+		}
+		if (overCap(home, topology)) {
+			return DecisionReason.FALLBACK_OVERLOADED;
+		}
+		return null;
+	}
+
+	private InstanceStats bestCandidate(Topology topology, long keyHash, String homeId, Set<String> excluded,
+			long now) {
+		List<String> ids = topology.ring.preferenceList(keyHash, this.config.candidates(),
+				(id) -> !id.equals(homeId) && !excluded.contains(id) && fitForNew(topology.instances.get(id), now));
+		if (ids.isEmpty()) {
+			// Nothing fit: any usable instance after home, then anything not excluded
+			// (panic).
+			ids = topology.ring.preferenceList(keyHash, this.config.candidates(),
+					(id) -> !excluded.contains(id) && !topology.instances.get(id).ejected(now));
+		}
+		if (ids.isEmpty()) {
+			ids = topology.ring.preferenceList(keyHash, this.config.candidates(), (id) -> !excluded.contains(id));
+		}
+		if (ids.isEmpty()) {
+			return topology.instances.get(homeId);
+		}
+		List<InstanceStats> candidates = new ArrayList<>(ids.size());
+		for (String id : ids) {
+			candidates.add(topology.instances.get(id));
+		}
+		List<InstanceStats> withinCap = new ArrayList<>(candidates.size());
+		for (InstanceStats candidate : candidates) {
+			if (!overCap(candidate, topology)) {
+				withinCap.add(candidate);
+			}
+		}
+		return lowestScore(withinCap.isEmpty() ? candidates : withinCap, now);
+	}
+
+	private InstanceStats lowestScore(List<InstanceStats> candidates, long now) {
+		double best = Double.MAX_VALUE;
+		for (InstanceStats candidate : candidates) {
+			best = Math.min(best, score(candidate, now));
+		}
+		double limit = best * (1 + this.config.nearEqualTolerance());
+		List<InstanceStats> near = new ArrayList<>(candidates.size());
+		for (InstanceStats candidate : candidates) {
+			if (score(candidate, now) <= limit) {
+				near.add(candidate);
+			}
+		}
+		return (near.size() == 1) ? near.get(0) : near.get(this.random.nextInt(near.size()));
+	}
+
+	private InstanceStats twoChoices(List<InstanceStats> pool, Topology topology, long now) {
+		if (pool.size() == 1) {
+			return pool.get(0);
+		}
+		int i = this.random.nextInt(pool.size());
+		int j = this.random.nextInt(pool.size() - 1);
+		if (j >= i) {
+			j++;
+		}
+		InstanceStats a = pool.get(i);
+		InstanceStats b = pool.get(j);
+		boolean aOver = overCap(a, topology);
+		boolean bOver = overCap(b, topology);
+		if (aOver != bOver) {
+			return aOver ? b : a;
+		}
+		return (score(a, now) <= score(b, now)) ? a : b;
+	}
+
+	/**
+	 * Peak EWMA x (in-flight + 1), divided by the effective weight (slow start included).
+	 */
+	private double score(InstanceStats instance, long now) {
+		double cost = instance.ewma.value(now);
+		if (cost < 0) {
+			cost = (this.defaultCost > 0) ? this.defaultCost : 1_000_000;
+		}
+		double weight = instance.weight * instance.warmth(now, this.config);
+		return cost * (instance.inflight.get() + 1) / weight;
+	}
+
+	private boolean overCap(InstanceStats instance, Topology topology) {
+		double share = (double) instance.weight / topology.totalWeight;
+		long cap = (long) Math.ceil(this.config.balanceFactor() * (this.totalInflight.get() + 1) * share);
+		cap = Math.max(cap, this.config.minSlots());
+		return instance.inflight.get() + 1 > cap;
+	}
+
+	private boolean fitForNew(InstanceStats instance, long now) {
+		return !instance.ejected(now) && !instance.draining && !instance.slow;
+	}
+
+	private Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause) {
+		this.decisions.get(reason).increment();
+		return new Decision(instance, reason, cause);
+	}
+
+	private static List<InstanceStats> without(List<InstanceStats> pool, Set<String> excluded) {
+		if (excluded.isEmpty()) {
+			return pool;
+		}
+		List<InstanceStats> result = new ArrayList<>(pool.size());
+		for (InstanceStats instance : pool) {
+			if (!excluded.contains(instance.id)) {
+				result.add(instance);
+			}
+		}
+		return result;
+	}
+
+	void record(InstanceStats instance, long startNanos, boolean failure) {
+		long now = this.clock.nanoTime();
+		long latency = Math.max(0, now - startNanos);
+		if (failure) {
+			latency = Math.max(latency, this.config.failurePenalty().toNanos());
+		}
+		instance.ewma.observe(latency, now);
+		instance.window.record(latency, now);
+		if (!failure) {
+			instance.consecutiveFailures.set(0);
+			return;
+		}
+		int threshold = this.config.consecutiveFailures();
+		if (threshold > 0 && instance.consecutiveFailures.incrementAndGet() >= threshold) {
+			tryEject(instance, now);
+		}
+	}
+
+	void release(InstanceStats instance, Lease lease) {
+		instance.inflight.decrementAndGet();
+		instance.outstanding.remove(lease);
+		this.totalInflight.decrementAndGet();
+	}
+
+	private synchronized void tryEject(InstanceStats instance, long now) {
+		if (instance.ejected(now)) {
+			return;
+		}
+		Topology topology = this.topology;
+		int ejected = 0;
+		for (InstanceStats s : topology.instances.values()) {
+			if (s.ejected(now)) {
+				ejected++;
+			}
+		}
+		int allowed = topology.instances.size() * this.config.maxEjectionPercent() / 100;
+		if (ejected + 1 > allowed) {
+			return;
+		}
+		int ejections = instance.ejections + 1;
+		long interval = Math.min(this.config.baseEjectionTime().toNanos() * ejections,
+				this.config.maxEjectionTime().toNanos());
+		instance.ejections = ejections;
+		instance.ejectedUntilNanos = now + interval;
+		instance.consecutiveFailures.set(0);
+		this.nextRefresh.set(now);
+	}
+
+	private void maybeRefresh(long now) {
+		long due = this.nextRefresh.get();
+		if (now - due >= 0 && this.nextRefresh.compareAndSet(due, now + this.config.refreshInterval().toNanos())) {
+			refresh(now);
+		}
+	}
+
+	/**
+	 * Recompute fleet-wide state: each instance's windowed median, the fleet's lower
+	 * median, who is slow (with 20% hysteresis on the way back), the default cost of
+	 * instances with no sample, and the list of instances fit for keyless requests.
+	 */
+	private void refresh(long now) {
+		Topology topology = this.topology;
+		List<Long> medians = new ArrayList<>();
+		List<Double> costs = new ArrayList<>();
+		for (InstanceStats s : topology.instances.values()) {
+			LatencyWindow.Summary summary = s.window.summary(now);
+			s.medianNanos = (summary.count() >= this.config.minSamples()) ? summary.p50Nanos() : -1;
+			if (!s.ejected(now) && s.medianNanos >= 0) {
+				medians.add(s.medianNanos);
+			}
+			double cost = s.ewma.value(now);
+			if (cost >= 0) {
+				costs.add(cost);
+			}
+		}
+		double threshold = Double.MAX_VALUE;
+		if (medians.size() >= 2) {
+			Collections.sort(medians);
+			long fleetMedian = medians.get((medians.size() - 1) / 2);
+			threshold = Math.max(this.config.latencyFactor() * fleetMedian, this.config.minSlowLatency().toNanos());
+		}
+		for (InstanceStats s : topology.instances.values()) {
+			boolean slowNow = false;
+			if (threshold < Double.MAX_VALUE) {
+				double limit = s.slow ? 0.8 * threshold : threshold;
+				slowNow = (s.medianNanos >= 0 && s.medianNanos > limit)
+						|| s.oldestOutstandingAge(now) > this.config.stuckFactor() * threshold;
+			}
+			s.slow = slowNow;
+		}
+		if (!costs.isEmpty()) {
+			Collections.sort(costs);
+			this.defaultCost = costs.get((costs.size() - 1) / 2);
+		}
+		List<InstanceStats> fit = new ArrayList<>();
+		for (InstanceStats s : topology.instances.values()) {
+			if (fitForNew(s, now)) {
+				fit.add(s);
+			}
+		}
+		topology.fit = List.copyOf(fit);
+	}
+
+	/**
+	 * The instance set with its ring. Immutable but for the cached {@code fit} list.
+	 */
+	private static final class Topology {
+
+		static final Topology EMPTY = new Topology(Map.of(), ConsistentHashRing.build(List.of(), 1), false);
+
+		final Map<String, InstanceStats> instances;
+
+		final ConsistentHashRing ring;
+
+		final long totalWeight;
+
+		final boolean everPopulated;
+
+		volatile List<InstanceStats> fit = List.of();
+
+		Topology(Map<String, InstanceStats> instances, ConsistentHashRing ring, boolean everPopulated) {
+			this.instances = new HashMap<>(instances);
+			this.ring = ring;
+			this.everPopulated = everPopulated;
+			long total = 0;
+			for (InstanceStats s : instances.values()) {
+				total += s.weight;
+			}
+			this.totalWeight = Math.max(1, total);
+		}
+
+		boolean sameAs(Collection<WeightedInstance> candidates) {
+			if (candidates.size() != this.instances.size()) {
+				return false;
+			}
+			for (WeightedInstance candidate : candidates) {
+				InstanceStats s = this.instances.get(candidate.id());
+				if (s == null || s.weight != candidate.weight()) {
+					return false;
+				}
+			}
+			return true;
+		}
+
+		List<InstanceStats> usable(long now) {
+			List<InstanceStats> result = new ArrayList<>();
+			for (InstanceStats s : this.instances.values()) {
+				if (!s.ejected(now) && !s.draining) {
+					result.add(s);
+				}
+			}
+			return result;
+		}
+
+	}
+
+	/**
+	 * Token bucket bounding how many flows per second leave slow instances.
+	 */
+	private static final class MoveLimiter {
+
+		private final double perNano;
+
+		private final double capacity;
+
+		private double tokens;
+
+		private long stamp;
+
+		MoveLimiter(double perSecond, long now) {
+			this.perNano = perSecond / 1e9;
+			this.capacity = Math.max(1, perSecond);
+			this.tokens = this.capacity;
+			this.stamp = now;
+		}
+
+		synchronized boolean tryAcquire(long now) {
+			this.tokens = Math.min(this.capacity, this.tokens + Math.max(0, now - this.stamp) * this.perNano);
+			this.stamp = now;
+			if (this.tokens >= 1) {
+				this.tokens -= 1;
+				return true;
+			}
+			return false;
+		}
+
+	}
+
+}

@@ -1,0 +1,54 @@
+package io.github.latencylb.core;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Point-in-time view of a {@link Scheduler}: per instance and per service. Holds no flow
+ * key.
+ *
+ * @param serviceId the service
+ * @param instances every instance
+ * @param decisions decisions so far by reason
+ * @param moves flow moves so far by cause
+ * @param deferredMoves moves postponed because the move budget was spent
+ * @param flowTableSize flows in the table
+ * @param inflight requests in flight on all instances
+ */
+public record SchedulerSnapshot(String serviceId, List<Instance> instances, Map<DecisionReason, Long> decisions,
+		Map<MoveCause, Long> moves, long deferredMoves, long flowTableSize, int inflight) {
+
+	/**
+	 * Return one instance's view.
+	 * @param id the instance id
+	 * @return the view, or {@code null}
+	 */
+	public Instance instance(String id) {
+		return this.instances.stream().filter((i) -> i.id().equals(id)).findFirst().orElse(null);
+	}
+
+	/**
+	 * One instance.
+	 *
+	 * @param id stable instance id
+	 * @param state life-cycle state
+	 * @param weight configured weight
+	 * @param effectiveWeight weight after slow start
+	 * @param peakEwmaNanos peak EWMA latency, -1 before any sample
+	 * @param p50Nanos windowed median latency
+	 * @param p99Nanos windowed 99th percentile latency
+	 * @param samples samples in the window
+	 * @param inflight requests in flight
+	 * @param homeFlows flows it holds as their ring home
+	 * @param pinnedFlows flows pinned to it after a fallback
+	 * @param ringShare fraction of the hash space it owns
+	 * @param slow whether it is currently judged slow
+	 * @param oldestOutstandingNanos age of its oldest outstanding request
+	 * @param consecutiveFailures failures in a row
+	 */
+	public record Instance(String id, InstanceState state, int weight, double effectiveWeight, double peakEwmaNanos,
+			long p50Nanos, long p99Nanos, long samples, int inflight, int homeFlows, int pinnedFlows, double ringShare,
+			boolean slow, long oldestOutstandingNanos, int consecutiveFailures) {
+	}
+
+}
