@@ -300,7 +300,8 @@ public final class Scheduler {
 		return this.totalInflight.get();
 	}
 
-	private Decision place(Topology topology, long keyHash, Set<String> excluded, @Nullable MoveCause cause, long now) {
+	private Decision place(Topology topology, long keyHash, Set<String> excluded, @Nullable MoveCause cause,
+			@Nullable InstanceStats previous, long now) {
 		String homeId = topology.ring.home(keyHash);
 		InstanceStats home = topology.instances.get(homeId);
 		DecisionReason why = homeRejection(home, keyHash, excluded, topology, now);
