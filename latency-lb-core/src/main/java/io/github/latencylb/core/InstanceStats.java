@@ -34,7 +34,11 @@ final class InstanceStats {
 
 	volatile boolean draining;
 
-	volatile long ejectedUntilNanos = Long.MIN_VALUE;
+	/**
+	 * End of the current ejection; starts at creation time (never ejected), compared by
+	 * difference.
+	 */
+	volatile long ejectedUntilNanos;
 
 	volatile int ejections;
 
@@ -48,6 +52,7 @@ final class InstanceStats {
 		this.id = id;
 		this.weight = weight;
 		this.firstSeenNanos = nowNanos;
+		this.ejectedUntilNanos = nowNanos;
 		this.warmFromStart = warmFromStart;
 		this.ewma = new PeakEwma(config.latencyDecay().toNanos(), nowNanos);
 		this.window = new LatencyWindow(config.latencyWindow().toNanos(), nowNanos);
