@@ -1,0 +1,122 @@
+package io.github.latencylb.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Configuration of latency-lb, under {@code latency-lb}. Scheduler knobs apply to every
+ * service and can be overridden per service under
+ * {@code latency-lb.services.<serviceId>}.
+ */
+@ConfigurationProperties(prefix = LatencyLbProperties.PREFIX)
+@Validated
+public class LatencyLbProperties extends SchedulerProperties {
+
+	/**
+	 * Prefix of every property.
+	 */
+	public static final String PREFIX = "latency-lb";
+
+	/**
+	 * Whether latency-lb schedules every load-balanced service. When false, Spring Cloud
+	 * LoadBalancer's round robin stays in place.
+	 */
+	private boolean enabled = true;
+
+	@Valid
+	private final Affinity affinity = new Affinity();
+
+	/**
+	 * Per-service overrides of the scheduler knobs, by service id.
+	 */
+	@Valid
+	private final Map<String, ServiceProperties> services = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Affinity getAffinity() {
+		return this.affinity;
+	}
+
+	public Map<String, ServiceProperties> getServices() {
+		return this.services;
+	}
+
+	/**
+	 * Where the flow key comes from, and the flow table's bounds.
+	 */
+	public static class Affinity extends ServiceProperties.FlowTable {
+
+		/**
+		 * Cookies whose value is the flow key, first match wins.
+		 */
+		private List<String> cookieNames = new ArrayList<>(List.of("SESSION", "JSESSIONID"));
+
+		/**
+		 * Headers whose value is the flow key, tried after the cookies.
+		 */
+		private List<String> headerNames = new ArrayList<>();
+
+		/**
+		 * Whether the client address is the flow key when no cookie or header carries
+		 * one.
+		 */
+		private boolean clientIp = false;
+
+		/**
+		 * Longest flow key accepted, in bytes; a longer value makes the request keyless.
+		 */
+		@Min(1)
+		@Max(65_536)
+		private int maxKeyLength = 4096;
+
+		public List<String> getCookieNames() {
+			return this.cookieNames;
+		}
+
+		public void setCookieNames(List<String> cookieNames) {
+			this.cookieNames = cookieNames;
+		}
+
+		public List<String> getHeaderNames() {
+			return this.headerNames;
+		}
+
+		public void setHeaderNames(List<String> headerNames) {
+			this.headerNames = headerNames;
+		}
+
+		public boolean isClientIp() {
+			return this.clientIp;
+		}
+
+		public void setClientIp(boolean clientIp) {
+			this.clientIp = clientIp;
+		}
+
+		public int getMaxKeyLength() {
+			return this.maxKeyLength;
+		}
+
+		public void setMaxKeyLength(int maxKeyLength) {
+			this.maxKeyLength = maxKeyLength;
+		}
+
+	}
+
+}

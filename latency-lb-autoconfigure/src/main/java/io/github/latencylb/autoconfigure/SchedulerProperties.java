@@ -1,0 +1,389 @@
+package io.github.latencylb.autoconfigure;
+
+import java.time.Duration;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
+
+/**
+ * Scheduler knobs that can be set for all services ({@code latency-lb.*}) and overridden
+ * per service ({@code latency-lb.services.<serviceId>.*}).
+ */
+public class SchedulerProperties {
+
+	@Valid
+	private final Ring ring = new Ring();
+
+	@Valid
+	private final BoundedLoad boundedLoad = new BoundedLoad();
+
+	@Valid
+	private final Latency latency = new Latency();
+
+	@Valid
+	private final Fallback fallback = new Fallback();
+
+	@Valid
+	private final SlowStart slowStart = new SlowStart();
+
+	@Valid
+	private final Ejection ejection = new Ejection();
+
+	public Ring getRing() {
+		return this.ring;
+	}
+
+	public BoundedLoad getBoundedLoad() {
+		return this.boundedLoad;
+	}
+
+	public Latency getLatency() {
+		return this.latency;
+	}
+
+	public Fallback getFallback() {
+		return this.fallback;
+	}
+
+	public SlowStart getSlowStart() {
+		return this.slowStart;
+	}
+
+	public Ejection getEjection() {
+		return this.ejection;
+	}
+
+	/**
+	 * Consistent-hash ring.
+	 */
+	public static class Ring {
+
+		/**
+		 * Virtual nodes per unit of instance weight. More nodes spread keys more evenly
+		 * and cost memory (12 bytes each).
+		 */
+		@Min(1)
+		@Max(100_000)
+		private int virtualNodes = 1000;
+
+		public int getVirtualNodes() {
+			return this.virtualNodes;
+		}
+
+		public void setVirtualNodes(int virtualNodes) {
+			this.virtualNodes = virtualNodes;
+		}
+
+	}
+
+	/**
+	 * Bounded-load hashing, for placing new flows and keyless picks.
+	 */
+	public static class BoundedLoad {
+
+		/**
+		 * Factor c: an instance takes new flows while its in-flight count stays within
+		 * ceil(c x (total in-flight + 1) / n), scaled by weight. Never moves a placed
+		 * flow.
+		 */
+		@DecimalMin(value = "1.0", inclusive = false)
+		private double balanceFactor = 1.25;
+
+		/**
+		 * Floor of the bounded-load cap, so that low concurrency never triggers it.
+		 */
+		@Min(1)
+		private int minSlots = 8;
+
+		public double getBalanceFactor() {
+			return this.balanceFactor;
+		}
+
+		public void setBalanceFactor(double balanceFactor) {
+			this.balanceFactor = balanceFactor;
+		}
+
+		public int getMinSlots() {
+			return this.minSlots;
+		}
+
+		public void setMinSlots(int minSlots) {
+			this.minSlots = minSlots;
+		}
+
+	}
+
+	/**
+	 * Passive latency measurement.
+	 */
+	public static class Latency {
+
+		/**
+		 * Time constant of the peak EWMA's decay.
+		 */
+		@NotNull
+		@DurationMin(millis = 1)
+		private Duration decay = Duration.ofSeconds(10);
+
+		/**
+		 * Length of the window for percentiles and the median that decides slowness.
+		 */
+		@NotNull
+		@DurationMin(millis = 10)
+		private Duration window = Duration.ofSeconds(10);
+
+		/**
+		 * Samples an instance needs in the window before it can be judged slow.
+		 */
+		@Min(1)
+		private int minSamples = 20;
+
+		/**
+		 * Latency recorded for a failed call (5xx, connect error, timeout) that failed
+		 * faster, so that an instance failing fast never looks fast.
+		 */
+		@NotNull
+		private Duration failurePenalty = Duration.ofSeconds(1);
+
+		public Duration getDecay() {
+			return this.decay;
+		}
+
+		public void setDecay(Duration decay) {
+			this.decay = decay;
+		}
+
+		public Duration getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(Duration window) {
+			this.window = window;
+		}
+
+		public int getMinSamples() {
+			return this.minSamples;
+		}
+
+		public void setMinSamples(int minSamples) {
+			this.minSamples = minSamples;
+		}
+
+		public Duration getFailurePenalty() {
+			return this.failurePenalty;
+		}
+
+		public void setFailurePenalty(Duration failurePenalty) {
+			this.failurePenalty = failurePenalty;
+		}
+
+	}
+
+	/**
+	 * When and where a flow leaves its home.
+	 */
+	public static class Fallback {
+
+		/**
+		 * An instance is slow when its windowed median latency exceeds this factor times
+		 * the fleet's median.
+		 */
+		@DecimalMin(value = "1.0", inclusive = false)
+		private double latencyFactor = 2.0;
+
+		/**
+		 * Distinct instances after home on the ring (the flow's preference list)
+		 * considered for a fallback.
+		 */
+		@Min(1)
+		private int candidates = 3;
+
+		/**
+		 * Absolute floor of the slowness threshold, so that microsecond noise never moves
+		 * flows.
+		 */
+		@NotNull
+		private Duration minSlowLatency = Duration.ofMillis(2);
+
+		/**
+		 * An instance is also slow when its oldest outstanding request is older than this
+		 * factor times the slowness threshold (a stuck instance is noticed before it
+		 * answers).
+		 */
+		@DecimalMin("1.0")
+		private double stuckFactor = 10.0;
+
+		/**
+		 * How many existing flows per second may leave slow (but available) instances.
+		 */
+		@DecimalMin(value = "0.0", inclusive = false)
+		private double maxMovesPerSecond = 100;
+
+		/**
+		 * Candidates whose score is within this fraction of the best are chosen at
+		 * random, against herding.
+		 */
+		@DecimalMin("0.0")
+		@DecimalMax(value = "1.0", inclusive = false)
+		private double nearEqualTolerance = 0.10;
+
+		public double getLatencyFactor() {
+			return this.latencyFactor;
+		}
+
+		public void setLatencyFactor(double latencyFactor) {
+			this.latencyFactor = latencyFactor;
+		}
+
+		public int getCandidates() {
+			return this.candidates;
+		}
+
+		public void setCandidates(int candidates) {
+			this.candidates = candidates;
+		}
+
+		public Duration getMinSlowLatency() {
+			return this.minSlowLatency;
+		}
+
+		public void setMinSlowLatency(Duration minSlowLatency) {
+			this.minSlowLatency = minSlowLatency;
+		}
+
+		public double getStuckFactor() {
+			return this.stuckFactor;
+		}
+
+		public void setStuckFactor(double stuckFactor) {
+			this.stuckFactor = stuckFactor;
+		}
+
+		public double getMaxMovesPerSecond() {
+			return this.maxMovesPerSecond;
+		}
+
+		public void setMaxMovesPerSecond(double maxMovesPerSecond) {
+			this.maxMovesPerSecond = maxMovesPerSecond;
+		}
+
+		public double getNearEqualTolerance() {
+			return this.nearEqualTolerance;
+		}
+
+		public void setNearEqualTolerance(double nearEqualTolerance) {
+			this.nearEqualTolerance = nearEqualTolerance;
+		}
+
+	}
+
+	/**
+	 * Slow start of newly seen instances.
+	 */
+	public static class SlowStart {
+
+		/**
+		 * How long a newly seen instance's weight ramps up, for new flows and keyless
+		 * picks. Zero disables slow start.
+		 */
+		@NotNull
+		private Duration duration = Duration.ofSeconds(30);
+
+		/**
+		 * Fraction of its weight a newly seen instance starts with.
+		 */
+		@DecimalMin(value = "0.0", inclusive = false)
+		@DecimalMax("1.0")
+		private double minWeight = 0.1;
+
+		public Duration getDuration() {
+			return this.duration;
+		}
+
+		public void setDuration(Duration duration) {
+			this.duration = duration;
+		}
+
+		public double getMinWeight() {
+			return this.minWeight;
+		}
+
+		public void setMinWeight(double minWeight) {
+			this.minWeight = minWeight;
+		}
+
+	}
+
+	/**
+	 * Passive ejection of failing instances.
+	 */
+	public static class Ejection {
+
+		/**
+		 * Failures in a row that eject an instance. Zero disables ejection.
+		 */
+		@Min(0)
+		private int consecutiveFailures = 5;
+
+		/**
+		 * First ejection interval; each further ejection of the same instance adds as
+		 * much.
+		 */
+		@NotNull
+		@DurationMin(millis = 1)
+		private Duration baseTime = Duration.ofSeconds(30);
+
+		/**
+		 * Longest ejection interval.
+		 */
+		@NotNull
+		@DurationMin(millis = 1)
+		private Duration maxTime = Duration.ofMinutes(5);
+
+		/**
+		 * Largest share of a service's instances ejected at once, in percent.
+		 */
+		@Min(0)
+		@Max(100)
+		private int maxPercent = 50;
+
+		public int getConsecutiveFailures() {
+			return this.consecutiveFailures;
+		}
+
+		public void setConsecutiveFailures(int consecutiveFailures) {
+			this.consecutiveFailures = consecutiveFailures;
+		}
+
+		public Duration getBaseTime() {
+			return this.baseTime;
+		}
+
+		public void setBaseTime(Duration baseTime) {
+			this.baseTime = baseTime;
+		}
+
+		public Duration getMaxTime() {
+			return this.maxTime;
+		}
+
+		public void setMaxTime(Duration maxTime) {
+			this.maxTime = maxTime;
+		}
+
+		public int getMaxPercent() {
+			return this.maxPercent;
+		}
+
+		public void setMaxPercent(int maxPercent) {
+			this.maxPercent = maxPercent;
+		}
+
+	}
+
+}

@@ -1,0 +1,66 @@
+package io.github.latencylb.autoconfigure.gateway;
+
+import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
+import io.github.latencylb.core.Lease;
+import reactor.core.publisher.Mono;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Counts every proxied request in flight on the instance latency-lb chose, and feeds its
+ * latency back to the scheduler. Spring Cloud Gateway does not call
+ * {@code LoadBalancerLifecycle.onComplete} when the client cancels, so this filter owns
+ * the accounting: the lease starts right after the load balancer chose, the latency is
+ * the time to response headers (5xx counts as a failure, an error with no response as a
+ * failure), and the in-flight slot is released in {@code doFinally}, exactly once, on
+ * success, error or cancellation. Runs once per attempt, so retries are counted on the
+ * instance each attempt went to.
+ */
+public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
+
+	/**
+	 * Order: just after the load-balancer filter.
+	 */
+	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER + 1;
+
+	private static final String ACCOUNTED_ATTR = InflightAccountingGlobalFilter.class.getName() + ".accounted";
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		Object response = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
+		if (!(response instanceof LatencyLbResponse chosen)
+				|| exchange.getAttributes().put(ACCOUNTED_ATTR, chosen) == chosen) {
+			// Not ours, or already counted (a filter chain re-run without a new choice).
+			return chain.filter(exchange);
+		}
+		return Mono.defer(() -> {
+			Lease lease = chosen.start();
+			exchange.getResponse().beforeCommit(() -> {
+				if (!lease.isReleased()) {
+					lease.recordResponse(isFailure(exchange.getResponse().getStatusCode()));
+				}
+				return Mono.empty();
+			});
+			return chain.filter(exchange).doOnError((ex) -> lease.recordFailure()).doOnSuccess((done) -> {
+				// Responses that completed without committing (or before the hook ran).
+				lease.recordResponse(isFailure(exchange.getResponse().getStatusCode()));
+			}).doFinally((signal) -> lease.release());
+		});
+	}
+
+	private static boolean isFailure(HttpStatusCode status) {
+		return status != null && status.is5xxServerError();
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+}

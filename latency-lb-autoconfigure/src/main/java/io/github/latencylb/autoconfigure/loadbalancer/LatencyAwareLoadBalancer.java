@@ -1,0 +1,141 @@
+package io.github.latencylb.autoconfigure.loadbalancer;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
+import io.github.latencylb.core.Decision;
+import io.github.latencylb.core.Scheduler;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.EmptyResponse;
+import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.RequestDataContext;
+import org.springframework.cloud.client.loadbalancer.Response;
+import org.springframework.cloud.loadbalancer.core.NoopServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+
+/**
+ * Spring Cloud LoadBalancer adapter of the latency-lb {@link Scheduler}: hands the
+ * service's instance list to the scheduler and asks it to choose, with the flow-key hash
+ * and excluded instances that the gateway filters put in the request attributes. Never
+ * blocks.
+ */
+public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalancer {
+
+	private static final Log logger = LogFactory.getLog(LatencyAwareLoadBalancer.class);
+
+	private final ObjectProvider<ServiceInstanceListSupplier> suppliers;
+
+	private final String serviceId;
+
+	private final Scheduler scheduler;
+
+	private volatile Known known = new Known(List.of(), Map.of());
+
+	/**
+	 * Create a load balancer for one service.
+	 * @param suppliers the service's instance list supplier
+	 * @param serviceId the service id
+	 * @param scheduler the service's scheduler
+	 */
+	public LatencyAwareLoadBalancer(ObjectProvider<ServiceInstanceListSupplier> suppliers, String serviceId,
+			Scheduler scheduler) {
+		this.suppliers = suppliers;
+		this.serviceId = serviceId;
+		this.scheduler = scheduler;
+	}
+
+	@Override
+	@SuppressWarnings("rawtypes")
+	public Mono<Response<ServiceInstance>> choose(Request request) {
+		ServiceInstanceListSupplier supplier = this.suppliers.getIfAvailable(NoopServiceInstanceListSupplier::new);
+		return supplier.get(request).next().map((instances) -> choose(instances, attributes(request)));
+	}
+
+	/**
+	 * Choose among a given instance list.
+	 * @param instances the instances
+	 * @param attributes the request attributes (flow-key hash, excluded instances)
+	 * @return the response
+	 */
+	public Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes) {
+		if (instances.isEmpty()) {
+			if (logger.isWarnEnabled()) {
+				logger.warn("No servers available for service: " + this.serviceId);
+			}
+			return new EmptyResponse();
+		}
+		Known known = update(instances);
+		Object key = attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
+		Set<String> excluded = excluded(attributes);
+		Decision decision = (key instanceof Long hash) ? this.scheduler.chooseForFlow(hash, excluded)
+				: this.scheduler.chooseKeyless(excluded);
+		ServiceInstance instance = (decision != null) ? known.byId.get(decision.instanceId()) : null;
+		if (instance == null) {
+			return new EmptyResponse();
+		}
+		if (logger.isTraceEnabled()) {
+			logger.trace(this.serviceId + " -> " + decision);
+		}
+		return new LatencyLbResponse(instance, this.scheduler, decision);
+	}
+
+	/**
+	 * Return the service's scheduler.
+	 * @return the scheduler
+	 */
+	public Scheduler getScheduler() {
+		return this.scheduler;
+	}
+
+	private Known update(List<ServiceInstance> instances) {
+		Known known = this.known;
+		if (known.source == instances) {
+			return known;
+		}
+		Map<String, ServiceInstance> byId = new HashMap<>();
+		List<WeightedInstance> weighted = new ArrayList<>(instances.size());
+		for (ServiceInstance instance : instances) {
+			String id = InstanceIds.idOf(instance);
+			if (byId.putIfAbsent(id, instance) == null) {
+				weighted.add(new WeightedInstance(id, InstanceIds.weightOf(instance)));
+			}
+		}
+		// Publish the id map before the scheduler can return a new id.
+		known = new Known(instances, byId);
+		this.known = known;
+		if (this.scheduler.updateInstances(weighted) && logger.isInfoEnabled()) {
+			logger.info("latency-lb: service '" + this.serviceId + "' now has instances " + byId.keySet());
+		}
+		return known;
+	}
+
+	@SuppressWarnings("rawtypes")
+	private static Map<String, Object> attributes(Request request) {
+		if (request != null && request.getContext() instanceof RequestDataContext context
+				&& context.getClientRequest() != null && context.getClientRequest().getAttributes() != null) {
+			return context.getClientRequest().getAttributes();
+		}
+		return Collections.emptyMap();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Set<String> excluded(Map<String, Object> attributes) {
+		Object value = attributes.get(LatencyLbAttributes.EXCLUDED_INSTANCES);
+		return (value instanceof Set<?> set) ? (Set<String>) set : Collections.emptySet();
+	}
+
+	private record Known(List<ServiceInstance> source, Map<String, ServiceInstance> byId) {
+	}
+
+}

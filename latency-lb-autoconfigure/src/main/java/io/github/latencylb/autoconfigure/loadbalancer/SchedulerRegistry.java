@@ -1,0 +1,111 @@
+package io.github.latencylb.autoconfigure.loadbalancer;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+import io.github.latencylb.autoconfigure.ServiceProperties;
+import io.github.latencylb.core.NanoClock;
+import io.github.latencylb.core.Scheduler;
+import io.github.latencylb.core.SchedulerConfig;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * One {@link Scheduler} per service, created on first use with the service's
+ * configuration (global knobs overlaid with {@code latency-lb.services.<serviceId>.*}).
+ * Lives in the application context so that endpoints and metrics see every service.
+ * Thread-safe.
+ */
+public class SchedulerRegistry {
+
+	private static final Log logger = LogFactory.getLog(SchedulerRegistry.class);
+
+	private static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
+
+	private final ConcurrentMap<String, Scheduler> schedulers = new ConcurrentHashMap<>();
+
+	private final Function<String, SchedulerConfig> configs;
+
+	private final NanoClock clock;
+
+	/**
+	 * Create a registry.
+	 * @param configs the configuration of each service id
+	 * @param clock the time source
+	 */
+	public SchedulerRegistry(Function<String, SchedulerConfig> configs, NanoClock clock) {
+		this.configs = configs;
+		this.clock = clock;
+	}
+
+	/**
+	 * Return the scheduler of a service, creating it on first use.
+	 * @param serviceId the service id
+	 * @return its scheduler
+	 */
+	public Scheduler scheduler(String serviceId) {
+		return this.schedulers.computeIfAbsent(serviceId, (id) -> {
+			SchedulerConfig config = this.configs.apply(id);
+			logger.info("latency-lb scheduling service '" + id + "': " + config);
+			return new Scheduler(id, config, this.clock, THREAD_LOCAL_RANDOM);
+		});
+	}
+
+	/**
+	 * Return the schedulers created so far, by service id.
+	 * @return an unmodifiable sorted view
+	 */
+	public Map<String, Scheduler> schedulers() {
+		return Collections.unmodifiableMap(new TreeMap<>(this.schedulers));
+	}
+
+	/**
+	 * Return an existing scheduler without creating one.
+	 * @param serviceId the service id
+	 * @return the scheduler, or {@code null}
+	 */
+	public Scheduler find(String serviceId) {
+		return this.schedulers.get(serviceId);
+	}
+
+	/**
+	 * Map properties to a core configuration.
+	 * @param p the scheduler properties of one service
+	 * @return the core configuration
+	 * @throws IllegalArgumentException naming the field when the combination is invalid
+	 */
+	public static SchedulerConfig toConfig(ServiceProperties p) {
+		SchedulerConfig.Builder b = SchedulerConfig.custom();
+		{
+			b.virtualNodes = p.getRing().getVirtualNodes();
+			b.balanceFactor = p.getBoundedLoad().getBalanceFactor();
+			b.minSlots = p.getBoundedLoad().getMinSlots();
+			b.latencyDecay = p.getLatency().getDecay();
+			b.latencyWindow = p.getLatency().getWindow();
+			b.minSamples = p.getLatency().getMinSamples();
+			b.failurePenalty = p.getLatency().getFailurePenalty();
+			b.latencyFactor = p.getFallback().getLatencyFactor();
+			b.candidates = p.getFallback().getCandidates();
+			b.minSlowLatency = p.getFallback().getMinSlowLatency();
+			b.stuckFactor = p.getFallback().getStuckFactor();
+			b.maxMovesPerSecond = p.getFallback().getMaxMovesPerSecond();
+			b.nearEqualTolerance = p.getFallback().getNearEqualTolerance();
+			b.maxFlows = p.getAffinity().getMaxFlows();
+			b.idleTimeout = p.getAffinity().getIdleTimeout();
+			b.slowStartDuration = p.getSlowStart().getDuration();
+			b.slowStartMinWeight = p.getSlowStart().getMinWeight();
+			b.consecutiveFailures = p.getEjection().getConsecutiveFailures();
+			b.baseEjectionTime = p.getEjection().getBaseTime();
+			b.maxEjectionTime = p.getEjection().getMaxTime();
+			b.maxEjectionPercent = p.getEjection().getMaxPercent();
+		}
+		return b.build();
+	}
+
+}
