@@ -42,8 +42,15 @@ final class InstanceStats {
 
 	volatile int ejections;
 
-	/** Windowed median once there are enough samples, else -1; set at refresh. */
+	/**
+	 * Windowed median from the last refresh with enough samples, -1 before that; kept
+	 * while fresh samples are too few (a slow instance that gets no traffic stays slow),
+	 * for at most two windows.
+	 */
 	volatile long medianNanos = -1;
+
+	/** When {@link #medianNanos} was last computed from enough samples. */
+	volatile long medianStampNanos;
 
 	/** Whether the last refresh found this instance slow (with hysteresis). */
 	volatile boolean slow;

@@ -518,7 +518,15 @@ public final class Scheduler {
 		List<Double> costs = new ArrayList<>();
 		for (InstanceStats s : topology.instances.values()) {
 			LatencyWindow.Summary summary = s.window.summary(now);
-			s.medianNanos = (summary.count() >= this.config.minSamples()) ? summary.p50Nanos() : -1;
+			if (summary.count() >= this.config.minSamples()) {
+				s.medianNanos = summary.p50Nanos();
+				s.medianStampNanos = now;
+			}
+			else if (now - s.medianStampNanos > 2 * this.config.latencyWindow().toNanos()) {
+				// No fresh evidence for two windows: forget the verdict and let traffic
+				// probe again.
+				s.medianNanos = -1;
+			}
 			if (!s.ejected(now) && s.medianNanos >= 0) {
 				medians.add(s.medianNanos);
 			}

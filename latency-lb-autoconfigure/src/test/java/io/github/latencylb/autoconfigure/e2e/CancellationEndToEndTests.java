@@ -1,0 +1,77 @@
+package io.github.latencylb.autoconfigure.e2e;
+
+import java.time.Duration;
+
+import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.core.Scheduler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A client that gives up on a request the backend is still working on: the in-flight
+ * count goes back to zero (Gateway does not call the load-balancer lifecycle on
+ * cancellation; our filter releases in {@code doFinally}).
+ */
+@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
+				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
+				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
+				"spring.cloud.loadbalancer.cache.enabled=false" })
+@DirtiesContext
+class CancellationEndToEndTests {
+
+	static final TestBackends backends = new TestBackends(2, Duration.ofMillis(1));
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	SchedulerRegistry registry;
+
+	@DynamicPropertySource
+	static void instances(DynamicPropertyRegistry registry) {
+		for (int i = 0; i < backends.backends.size(); i++) {
+			int port = backends.backends.get(i).server.port();
+			registry.add("spring.cloud.discovery.client.simple.instances.svc[" + i + "].uri",
+					() -> "http://127.0.0.1:" + port);
+		}
+	}
+
+	@AfterAll
+	static void stopBackends() {
+		backends.close();
+	}
+
+	@Test
+	void cancelledRequestsShouldLeaveInflightAtZero() {
+		WebClient web = WebClient.create("http://127.0.0.1:" + this.port);
+		// A finished request creates the scheduler and shows accounting is on the normal
+		// path too.
+		web.get().uri("/work").retrieve().toBodilessEntity().block(Duration.ofSeconds(10));
+		Scheduler scheduler = this.registry.scheduler("svc");
+		assertThat(scheduler.totalInflight()).isZero();
+		Disposable[] hanging = new Disposable[5];
+		for (int i = 0; i < hanging.length; i++) {
+			hanging[i] = web.get().uri("/hang").retrieve().toBodilessEntity().subscribe();
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.totalInflight() == hanging.length);
+		for (Disposable request : hanging) {
+			request.dispose();
+		}
+		await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.totalInflight() == 0);
+		assertThat(scheduler.snapshot().instances()).allSatisfy((i) -> assertThat(i.inflight()).isZero());
+	}
+
+}
