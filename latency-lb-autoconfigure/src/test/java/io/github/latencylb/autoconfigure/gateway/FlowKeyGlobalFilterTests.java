@@ -1,0 +1,73 @@
+package io.github.latencylb.autoconfigure.gateway;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Flow key extraction: which sources count, in which order, and which values make a
+ * request keyless.
+ */
+class FlowKeyGlobalFilterTests {
+
+	private final FlowKeyGlobalFilter filter = new FlowKeyGlobalFilter(List.of("SESSION", "JSESSIONID"),
+			List.of("X-User"), false, 4096);
+
+	@Test
+	void flowKeyHashWhenSameCookieShouldBeStableAndDifferAcrossValues() {
+		Long a = this.filter.flowKeyHash(MockServerHttpRequest.get("/").cookie(cookie("SESSION", "abc")).build());
+		Long again = this.filter.flowKeyHash(MockServerHttpRequest.get("/x").cookie(cookie("SESSION", "abc")).build());
+		Long b = this.filter.flowKeyHash(MockServerHttpRequest.get("/").cookie(cookie("SESSION", "abd")).build());
+		assertThat(a).isNotNull().isEqualTo(again).isNotEqualTo(b);
+	}
+
+	@Test
+	void flowKeyHashWhenCookieMissingShouldUseTheNextCookieThenTheHeader() {
+		Long jsession = this.filter
+			.flowKeyHash(MockServerHttpRequest.get("/").cookie(cookie("JSESSIONID", "abc")).build());
+		Long header = this.filter.flowKeyHash(MockServerHttpRequest.get("/").header("X-User", "abc").build());
+		assertThat(jsession).isNotNull();
+		assertThat(header).isNotNull().isNotEqualTo(jsession);
+		Long both = this.filter.flowKeyHash(
+				MockServerHttpRequest.get("/").cookie(cookie("JSESSIONID", "abc")).header("X-User", "zzz").build());
+		assertThat(both).isEqualTo(jsession);
+	}
+
+	@Test
+	void flowKeyHashWhenValueIsEmptyOversizedOrHasControlCharactersShouldBeKeyless() {
+		assertThat(this.filter.flowKeyHash(MockServerHttpRequest.get("/").cookie(cookie("SESSION", "")).build()))
+			.isNull();
+		assertThat(this.filter
+			.flowKeyHash(MockServerHttpRequest.get("/").cookie(cookie("SESSION", "x".repeat(4097))).build())).isNull();
+		assertThat(this.filter
+			.flowKeyHash(MockServerHttpRequest.get("/").cookie(cookie("SESSION", "x".repeat(4096))).build()))
+			.isNotNull();
+		assertThat(this.filter.flowKeyHash(MockServerHttpRequest.get("/").header("X-User", "a\u0001b").build()))
+			.isNull();
+		assertThat(this.filter.flowKeyHash(MockServerHttpRequest.get("/").header("X-User", "   ").build())).isNull();
+		assertThat(this.filter.flowKeyHash(MockServerHttpRequest.get("/").build())).isNull();
+	}
+
+	@Test
+	void flowKeyHashWhenClientIpEnabledShouldUseTheAddressOnlyAsLastResort() {
+		FlowKeyGlobalFilter byIp = new FlowKeyGlobalFilter(List.of("SESSION"), List.of(), true, 4096);
+		InetSocketAddress client = new InetSocketAddress("192.0.2.7", 50000);
+		InetSocketAddress samePortOther = new InetSocketAddress("192.0.2.7", 50001);
+		Long ip = byIp.flowKeyHash(MockServerHttpRequest.get("/").remoteAddress(client).build());
+		Long sameIp = byIp.flowKeyHash(MockServerHttpRequest.get("/").remoteAddress(samePortOther).build());
+		Long cookie = byIp
+			.flowKeyHash(MockServerHttpRequest.get("/").remoteAddress(client).cookie(cookie("SESSION", "s")).build());
+		assertThat(ip).isNotNull().isEqualTo(sameIp).isNotEqualTo(cookie);
+		assertThat(this.filter.flowKeyHash(MockServerHttpRequest.get("/").remoteAddress(client).build())).isNull();
+	}
+
+	private static org.springframework.http.HttpCookie cookie(String name, String value) {
+		return new org.springframework.http.HttpCookie(name, value);
+	}
+
+}
