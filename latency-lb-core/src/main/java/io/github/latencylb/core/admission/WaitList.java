@@ -1,0 +1,89 @@
+package io.github.latencylb.core.admission;
+
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The waiters of one {@link PriorityAdmissionQueue}, indexed twice: by service order
+ * (priority class, then offset, then arrival sequence) and by deadline, with a count per
+ * class. Not thread-safe: guarded by the queue's lock.
+ */
+final class WaitList {
+
+	/**
+	 * Service order: lower class first, then lower offset, then first come.
+	 */
+	static final Comparator<Ticket> SERVICE_ORDER = Comparator.comparingInt(Ticket::priorityClass)
+		.thenComparingInt(Ticket::offset)
+		.thenComparingLong((ticket) -> ticket.sequence);
+
+	private static final Comparator<Ticket> DEADLINE_ORDER = Comparator
+		.comparingLong((Ticket ticket) -> ticket.deadlineNanos)
+		.thenComparingLong((ticket) -> ticket.sequence);
+
+	private final TreeSet<Ticket> byService = new TreeSet<>(SERVICE_ORDER);
+
+	private final TreeSet<Ticket> byDeadline = new TreeSet<>(DEADLINE_ORDER);
+
+	private final TreeMap<Integer, Integer> byClass = new TreeMap<>();
+
+	void add(Ticket ticket) {
+		this.byService.add(ticket);
+		this.byDeadline.add(ticket);
+		this.byClass.merge(ticket.priorityClass(), 1, Integer::sum);
+	}
+
+	boolean remove(Ticket ticket) {
+		if (!this.byService.remove(ticket)) {
+			return false;
+		}
+		this.byDeadline.remove(ticket);
+		this.byClass.computeIfPresent(ticket.priorityClass(), (key, count) -> (count > 1) ? count - 1 : null);
+		return true;
+	}
+
+	@Nullable Ticket peekFirst() {
+		return this.byService.isEmpty() ? null : this.byService.first();
+	}
+
+	@Nullable Ticket pollFirst() {
+		return this.byService.isEmpty() ? null : removeFirst();
+	}
+
+	/**
+	 * Remove and return the head.
+	 * @throws java.util.NoSuchElementException if empty
+	 */
+	Ticket removeFirst() {
+		Ticket first = this.byService.first();
+		remove(first);
+		return first;
+	}
+
+	/**
+	 * Remove and return the waiter with the earliest deadline if that deadline is
+	 * {@code <= nowNanos}.
+	 */
+	@Nullable Ticket pollOverdue(long nowNanos) {
+		if (this.byDeadline.isEmpty() || this.byDeadline.first().deadlineNanos > nowNanos) {
+			return null;
+		}
+		Ticket overdue = this.byDeadline.first();
+		remove(overdue);
+		return overdue;
+	}
+
+	int size() {
+		return this.byService.size();
+	}
+
+	SortedMap<Integer, Integer> countsByClass() {
+		return Collections.unmodifiableSortedMap(new TreeMap<>(this.byClass));
+	}
+
+}
