@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -35,6 +36,22 @@ public class LatencyLbProperties extends SchedulerProperties {
 	@Valid
 	private final Affinity affinity = new Affinity();
 
+	@Valid
+	@NestedConfigurationProperty
+	private final AdmissionProperties.Priority priority = new AdmissionProperties.Priority();
+
+	@Valid
+	@NestedConfigurationProperty
+	private final AdmissionProperties.Bulkhead bulkhead = new AdmissionProperties.Bulkhead();
+
+	@Valid
+	@NestedConfigurationProperty
+	private final AdmissionProperties.Queue queue = new AdmissionProperties.Queue();
+
+	@Valid
+	@NestedConfigurationProperty
+	private final AdmissionProperties.Retry retry = new AdmissionProperties.Retry();
+
 	/**
 	 * Per-service overrides of the scheduler knobs, by service id.
 	 */
@@ -51,6 +68,22 @@ public class LatencyLbProperties extends SchedulerProperties {
 
 	public Affinity getAffinity() {
 		return this.affinity;
+	}
+
+	public AdmissionProperties.Priority getPriority() {
+		return this.priority;
+	}
+
+	public AdmissionProperties.Bulkhead getBulkhead() {
+		return this.bulkhead;
+	}
+
+	public AdmissionProperties.Queue getQueue() {
+		return this.queue;
+	}
+
+	public AdmissionProperties.Retry getRetry() {
+		return this.retry;
 	}
 
 	public Map<String, ServiceProperties> getServices() {

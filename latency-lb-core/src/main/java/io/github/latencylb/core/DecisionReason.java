@@ -29,6 +29,13 @@ public enum DecisionReason {
 	/** Home was still warming up (slow start) and did not take this flow yet. */
 	FALLBACK_WARMING("fallback-warming"),
 
+	/**
+	 * An existing flow's instance was saturated (no free permit, requests waiting): this
+	 * one request overflowed to a candidate with a free permit; the flow stays pinned
+	 * where it was.
+	 */
+	OVERFLOW("overflow"),
+
 	/** A request without a flow key: power of two choices. */
 	KEYLESS("keyless");
 

@@ -9,9 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
@@ -71,9 +73,13 @@ public final class Scheduler {
 
 	private final AtomicLong nextRefresh = new AtomicLong(Long.MIN_VALUE);
 
+	private final List<Consumer<Set<String>>> topologyListeners = new CopyOnWriteArrayList<>();
+
 	private volatile Topology topology = Topology.EMPTY;
 
 	private volatile double defaultCost = -1;
+
+	private volatile AdmissionView admission = AdmissionView.NONE;
 
 	/**
 	 * Create a scheduler.
@@ -147,7 +153,33 @@ public final class Scheduler {
 				current.everPopulated || !next.isEmpty());
 		this.nextRefresh.set(now);
 		refresh(now);
+		Set<String> ids = Set.copyOf(next.keySet());
+		this.topologyListeners.forEach((listener) -> listener.accept(ids));
 		return true;
+	}
+
+	/**
+	 * Register a listener of the instance set, e.g. for metrics that must forget departed
+	 * instances. It is called at once with the current instance ids, then with the new
+	 * ids after every change, in order, on the thread that applied the change and while
+	 * holding this scheduler's lock: it must be quick, must not throw and must not change
+	 * the instance set.
+	 * @param listener receives the ids of the instances present
+	 */
+	public synchronized void addTopologyListener(Consumer<Set<String>> listener) {
+		listener.accept(Set.copyOf(this.topology.instances.keySet()));
+		this.topologyListeners.add(listener);
+	}
+
+	/**
+	 * Let the scheduler see admission state: new flows and keyless requests avoid
+	 * saturated instances when another candidate has a free permit, and a request of a
+	 * flow whose instance is saturated overflows to a candidate with a free permit
+	 * without moving the flow.
+	 * @param admission the admission view
+	 */
+	public void setAdmissionView(AdmissionView admission) {
+		this.admission = admission;
 	}
 
 	/**
@@ -171,6 +203,12 @@ public final class Scheduler {
 			previous = pin.instance();
 			if (current == pin.instance() && !excluded.contains(current.id)) {
 				if (!current.ejected(now) && !current.slow) {
+					if (this.admission.saturated(current.id)) {
+						InstanceStats overflow = overflowTarget(topology, keyHash, current, excluded, now);
+						if (overflow != null) {
+							return decided(overflow, DecisionReason.OVERFLOW, null);
+						}
+					}
 					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
 				}
 				if (!current.ejected(now) && !this.moveLimiter.tryAcquire(now)) {
@@ -345,6 +383,9 @@ public final class Scheduler {
 		if (overCap(home, topology)) {
 			return DecisionReason.FALLBACK_OVERLOADED;
 		}
+		if (this.admission.saturated(home.id) && anyCandidateFree(topology, keyHash, home.id, excluded, now)) {
+			return DecisionReason.FALLBACK_OVERLOADED;
+		}
 		return null;
 	}
 
@@ -368,6 +409,15 @@ public final class Scheduler {
 		for (String id : ids) {
 			candidates.add(topology.instances.get(id));
 		}
+		List<InstanceStats> free = new ArrayList<>(candidates.size());
+		for (InstanceStats candidate : candidates) {
+			if (!this.admission.saturated(candidate.id)) {
+				free.add(candidate);
+			}
+		}
+		if (!free.isEmpty()) {
+			candidates = free;
+		}
 		List<InstanceStats> withinCap = new ArrayList<>(candidates.size());
 		for (InstanceStats candidate : candidates) {
 			if (!overCap(candidate, topology)) {
@@ -375,6 +425,33 @@ public final class Scheduler {
 			}
 		}
 		return lowestScore(withinCap.isEmpty() ? candidates : withinCap, now);
+	}
+
+	/**
+	 * The least-loaded instance of the flow's preference list, other than its saturated
+	 * instance, that is fit and has a free permit; {@code null} if none.
+	 */
+	private @Nullable InstanceStats overflowTarget(Topology topology, long keyHash, InstanceStats current,
+			Set<String> excluded, long now) {
+		List<String> ids = topology.ring.preferenceList(keyHash, this.config.candidates() + 1,
+				(id) -> !id.equals(current.id) && !excluded.contains(id) && fitForNew(topology.instances.get(id), now)
+						&& this.admission.hasFreePermit(id));
+		InstanceStats best = null;
+		for (String id : ids) {
+			InstanceStats candidate = topology.instances.get(id);
+			if (best == null || candidate.inflight.get() < best.inflight.get()) {
+				best = candidate;
+			}
+		}
+		return best;
+	}
+
+	private boolean anyCandidateFree(Topology topology, long keyHash, String homeId, Set<String> excluded, long now) {
+		return !topology.ring
+			.preferenceList(keyHash, this.config.candidates(),
+					(id) -> !id.equals(homeId) && !excluded.contains(id) && fitForNew(topology.instances.get(id), now)
+							&& !this.admission.saturated(id))
+			.isEmpty();
 	}
 
 	private InstanceStats lowestScore(List<InstanceStats> candidates, long now) {
@@ -403,6 +480,10 @@ public final class Scheduler {
 		}
 		InstanceStats a = pool.get(i);
 		InstanceStats b = pool.get(j);
+		boolean aSaturated = this.admission.saturated(a.id);
+		if (aSaturated != this.admission.saturated(b.id)) {
+			return aSaturated ? b : a;
+		}
 		boolean aOver = overCap(a, topology);
 		boolean bOver = overCap(b, topology);
 		if (aOver != bOver) {

@@ -25,9 +25,9 @@ import org.springframework.web.server.ServerWebExchange;
 public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 
 	/**
-	 * Order: just after the load-balancer filter.
+	 * Order: after the load-balancer filter and admission.
 	 */
-	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER + 1;
+	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER + 2;
 
 	private static final String ACCOUNTED_ATTR = InflightAccountingGlobalFilter.class.getName() + ".accounted";
 

@@ -98,6 +98,15 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		return this.scheduler;
 	}
 
+	/**
+	 * Return the instances of the last list this load balancer chose from, by stable id
+	 * (see {@link InstanceIds}), e.g. for the actuator endpoint to show their URIs.
+	 * @return an unmodifiable map, empty before the first request
+	 */
+	public Map<String, ServiceInstance> getInstances() {
+		return Collections.unmodifiableMap(this.known.byId);
+	}
+
 	private Known update(List<ServiceInstance> instances) {
 		Known known = this.known;
 		if (known.source == instances) {

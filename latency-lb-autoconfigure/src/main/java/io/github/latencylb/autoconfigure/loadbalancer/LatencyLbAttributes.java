@@ -17,6 +17,22 @@ public final class LatencyLbAttributes {
 	 */
 	public static final String EXCLUDED_INSTANCES = "latencylb.excludedInstances";
 
+	/**
+	 * {@link Integer}: the request's priority class, lower is served first.
+	 */
+	public static final String PRIORITY_CLASS = "latencylb.priorityClass";
+
+	/**
+	 * {@link Integer}: the request's offset within its priority class, lower is served
+	 * first.
+	 */
+	public static final String PRIORITY_OFFSET = "latencylb.priorityOffset";
+
+	/**
+	 * {@link Boolean}: whether the request is a health check.
+	 */
+	public static final String HEALTH_CHECK = "latencylb.healthCheck";
+
 	private LatencyLbAttributes() {
 	}
 

@@ -1,11 +1,14 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -34,6 +37,8 @@ public class SchedulerRegistry {
 
 	private final NanoClock clock;
 
+	private final List<Consumer<Scheduler>> listeners = new CopyOnWriteArrayList<>();
+
 	/**
 	 * Create a registry.
 	 * @param configs the configuration of each service id
@@ -50,11 +55,32 @@ public class SchedulerRegistry {
 	 * @return its scheduler
 	 */
 	public Scheduler scheduler(String serviceId) {
-		return this.schedulers.computeIfAbsent(serviceId, (id) -> {
+		Scheduler existing = this.schedulers.get(serviceId);
+		if (existing != null) {
+			return existing;
+		}
+		boolean[] created = new boolean[1];
+		Scheduler scheduler = this.schedulers.computeIfAbsent(serviceId, (id) -> {
 			SchedulerConfig config = this.configs.apply(id);
 			logger.info("latency-lb scheduling service '" + id + "': " + config);
+			created[0] = true;
 			return new Scheduler(id, config, this.clock, THREAD_LOCAL_RANDOM);
 		});
+		if (created[0]) {
+			this.listeners.forEach((listener) -> listener.accept(scheduler));
+		}
+		return scheduler;
+	}
+
+	/**
+	 * Register a listener of schedulers, e.g. to bind metrics: it is called at once for
+	 * every existing scheduler, then for each one created later. A scheduler created
+	 * while the listener is being added may be passed twice.
+	 * @param listener receives each scheduler
+	 */
+	public void addListener(Consumer<Scheduler> listener) {
+		this.listeners.add(listener);
+		this.schedulers.values().forEach(listener);
 	}
 
 	/**

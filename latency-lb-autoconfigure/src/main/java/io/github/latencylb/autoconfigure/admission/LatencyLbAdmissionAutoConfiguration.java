@@ -1,0 +1,131 @@
+package io.github.latencylb.autoconfigure.admission;
+
+import java.time.Duration;
+import java.util.HashSet;
+
+import io.github.latencylb.autoconfigure.AdmissionProperties;
+import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
+import io.github.latencylb.autoconfigure.LatencyLbProperties;
+import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.core.NanoClock;
+import io.github.latencylb.core.RetryBudget;
+import io.github.latencylb.core.admission.SemaphorePermitPool;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Priority admission for Spring Cloud Gateway: request classification (health checks
+ * first), a bulkhead and priority queue per instance, and bounded retries on another
+ * instance.
+ */
+@AutoConfiguration(after = LatencyLbAutoConfiguration.class,
+		afterName = "io.github.resilience4j.springboot3.bulkhead.autoconfigure.BulkheadAutoConfiguration")
+@ConditionalOnClass(GlobalFilter.class)
+@ConditionalOnBean(SchedulerRegistry.class)
+public final class LatencyLbAdmissionAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(prefix = "latency-lb.priority", name = "enabled", matchIfMissing = true)
+	PriorityClassifierGlobalFilter latencyLbPriorityClassifierFilter(LatencyLbProperties properties) {
+		return new PriorityClassifierGlobalFilter(new PriorityClassifier(properties.getPriority()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SetPriorityClassGatewayFilterFactory setPriorityClassGatewayFilterFactory() {
+		return new SetPriorityClassGatewayFilterFactory();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
+	AdmissionGlobalFilter latencyLbAdmissionFilter(AdmissionRegistry registry, LatencyLbProperties properties,
+			ObjectProvider<AdmissionGlobalFilter.AdmissionListener> listener) {
+		return new AdmissionGlobalFilter(registry, properties.getQueue().getTimeout(),
+				properties.getPriority().getHealthCheckQueueTimeout(), NanoClock.SYSTEM,
+				listener.getIfAvailable(() -> AdmissionGlobalFilter.AdmissionListener.NONE));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetryGlobalFilter latencyLbRetryFilter(LatencyLbProperties properties,
+			ObjectProvider<RetryGlobalFilter.RetryListener> listener) {
+		AdmissionProperties.Retry retry = properties.getRetry();
+		return new RetryGlobalFilter(retry.getMaxAttempts(), new HashSet<>(retry.getStatuses()),
+				(serviceId) -> new RetryBudget(retry.getBudgetRatio(), retry.getMinRetriesPerSecond(),
+						NanoClock.SYSTEM),
+				listener.getIfAvailable(() -> RetryGlobalFilter.RetryListener.NONE));
+	}
+
+	/**
+	 * Let each scheduler see its instances' admission state, and drop the queues and
+	 * bulkheads of instances that leave.
+	 */
+	static void connect(SchedulerRegistry schedulers, AdmissionRegistry admission) {
+		schedulers.addListener((scheduler) -> {
+			scheduler.setAdmissionView(admission.viewOf(scheduler.serviceId()));
+			scheduler.addTopologyListener((ids) -> admission.retain(scheduler.serviceId(), ids));
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(BulkheadRegistry.class)
+	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
+	static class Resilience4jAdmission {
+
+		@Bean
+		@ConditionalOnMissingBean
+		AdmissionRegistry latencyLbAdmissionRegistry(LatencyLbProperties properties,
+				ObjectProvider<BulkheadRegistry> bulkheads, SchedulerRegistry schedulers) {
+			BulkheadRegistry registry = bulkheads.getIfAvailable(BulkheadRegistry::ofDefaults);
+			AdmissionProperties.Bulkhead template = properties.getBulkhead();
+			BulkheadConfig base = (template.getConfigName() != null)
+					? registry.getConfiguration(template.getConfigName())
+						.orElseThrow(() -> new IllegalStateException("latency-lb.bulkhead.config-name: no Resilience4j "
+								+ "bulkhead config named '" + template.getConfigName() + "' "
+								+ "(define resilience4j.bulkhead.configs." + template.getConfigName() + ")"))
+					: BulkheadConfig.custom().maxConcurrentCalls(template.getMaxConcurrentCalls()).build();
+			// Never wait inside the bulkhead: that would block an event-loop thread. We
+			// queue instead.
+			BulkheadConfig config = BulkheadConfig.from(base).maxWaitDuration(Duration.ZERO).build();
+			AdmissionRegistry admission = new AdmissionRegistry(
+					(serviceId, instanceId) -> new BulkheadPermitPool(
+							registry.bulkhead(AdmissionRegistry.nameOf(serviceId, instanceId), config)),
+					registry::remove, properties.getQueue().getMaxLength());
+			connect(schedulers, admission);
+			return admission;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingClass("io.github.resilience4j.bulkhead.BulkheadRegistry")
+	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
+	static class SemaphoreAdmission {
+
+		@Bean
+		@ConditionalOnMissingBean
+		AdmissionRegistry latencyLbAdmissionRegistry(LatencyLbProperties properties, SchedulerRegistry schedulers) {
+			int permits = properties.getBulkhead().getMaxConcurrentCalls();
+			AdmissionRegistry admission = new AdmissionRegistry(
+					(serviceId, instanceId) -> new SemaphorePermitPool(permits), (name) -> {
+					}, properties.getQueue().getMaxLength());
+			connect(schedulers, admission);
+			return admission;
+		}
+
+	}
+
+}

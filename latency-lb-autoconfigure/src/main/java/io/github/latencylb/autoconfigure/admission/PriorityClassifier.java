@@ -1,0 +1,144 @@
+package io.github.latencylb.autoconfigure.admission;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import io.github.latencylb.autoconfigure.AdmissionProperties;
+
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.util.AntPathMatcher;
+
+/**
+ * Decides a request's priority class and offset: health checks (by path or user agent)
+ * get the health-check class, then the first matching rule applies, else the default
+ * class. Immutable and thread-safe; patterns are compiled once.
+ */
+public final class PriorityClassifier {
+
+	private static final AntPathMatcher PATHS = new AntPathMatcher();
+
+	private final List<String> healthCheckPaths;
+
+	private final List<Pattern> healthCheckUserAgents;
+
+	private final int healthCheckClass;
+
+	private final int defaultClass;
+
+	private final List<CompiledRule> rules = new ArrayList<>();
+
+	/**
+	 * Create a classifier from properties.
+	 * @param properties the priority properties
+	 */
+	public PriorityClassifier(AdmissionProperties.Priority properties) {
+		this.healthCheckPaths = List.copyOf(properties.getHealthCheckPaths());
+		this.healthCheckUserAgents = properties.getHealthCheckUserAgents()
+			.stream()
+			.map(PriorityClassifier::glob)
+			.toList();
+		this.healthCheckClass = properties.getHealthCheckClass();
+		this.defaultClass = properties.getDefaultClass();
+		for (AdmissionProperties.Rule rule : properties.getRules()) {
+			this.rules.add(new CompiledRule(rule));
+		}
+	}
+
+	/**
+	 * Classify a request.
+	 * @param request the request
+	 * @return its class, offset and whether it is a health check
+	 */
+	public Classification classify(ServerHttpRequest request) {
+		String path = request.getPath().pathWithinApplication().value();
+		if (isHealthCheck(request, path)) {
+			return new Classification(this.healthCheckClass, 0, true);
+		}
+		for (CompiledRule rule : this.rules) {
+			if (rule.matches(request, path)) {
+				return new Classification(rule.priorityClass, rule.offset, false);
+			}
+		}
+		return new Classification(this.defaultClass, 0, false);
+	}
+
+	private boolean isHealthCheck(ServerHttpRequest request, String path) {
+		for (String pattern : this.healthCheckPaths) {
+			if (PATHS.match(pattern, path)) {
+				return true;
+			}
+		}
+		String agent = request.getHeaders().getFirst("User-Agent");
+		if (agent != null) {
+			for (Pattern pattern : this.healthCheckUserAgents) {
+				if (pattern.matcher(agent).matches()) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Compile a pattern where '*' matches any run of characters and everything else is
+	 * literal.
+	 */
+	static Pattern glob(String glob) {
+		return Pattern.compile(java.util.Arrays.stream(glob.split("\\*", -1))
+			.map((part) -> part.isEmpty() ? "" : Pattern.quote(part))
+			.collect(java.util.stream.Collectors.joining(".*")));
+	}
+
+	/**
+	 * A request's place in the queues.
+	 *
+	 * @param priorityClass lower is served first
+	 * @param offset lower is served first within a class
+	 * @param healthCheck whether it is a health check
+	 */
+	public record Classification(int priorityClass, int offset, boolean healthCheck) {
+	}
+
+	private static final class CompiledRule {
+
+		final List<String> paths;
+
+		final List<String> methods;
+
+		final Map<String, Pattern> headers;
+
+		final int priorityClass;
+
+		final int offset;
+
+		CompiledRule(AdmissionProperties.Rule rule) {
+			this.paths = List.copyOf(rule.getPaths());
+			this.methods = rule.getMethods().stream().map((m) -> m.toUpperCase(Locale.ROOT)).toList();
+			this.headers = new java.util.LinkedHashMap<>();
+			rule.getHeaders().forEach((name, regex) -> this.headers.put(name, Pattern.compile(regex)));
+			this.priorityClass = rule.getPriorityClass();
+			this.offset = rule.getOffset();
+		}
+
+		boolean matches(ServerHttpRequest request, String path) {
+			if (!this.paths.isEmpty() && this.paths.stream().noneMatch((p) -> PATHS.match(p, path))) {
+				return false;
+			}
+			if (!this.methods.isEmpty() && !this.methods.contains(request.getMethod().name())) {
+				return false;
+			}
+			for (Map.Entry<String, Pattern> header : this.headers.entrySet()) {
+				String value = request.getHeaders().getFirst(header.getKey());
+				if (value == null || !header.getValue().matcher(value).matches()) {
+					return false;
+				}
+			}
+			return true;
+		}
+
+	}
+
+}

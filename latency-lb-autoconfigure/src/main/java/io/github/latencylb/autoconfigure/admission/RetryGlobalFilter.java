@@ -1,0 +1,242 @@
+package io.github.latencylb.autoconfigure.admission;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+
+import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbAttributes;
+import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
+import io.github.latencylb.core.RetryBudget;
+import io.github.latencylb.core.admission.AdmissionRejectedException;
+import io.netty.channel.ConnectTimeoutException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.http.client.PrematureCloseException;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Bounded retries for {@code lb://} routes, on another instance: the failed instance is
+ * excluded from the next choice, so the flow goes to the next candidate of its preference
+ * list (and is recorded there). Retries when an attempt failed before the request was
+ * sent (connection refused, queue full, queue timeout) and, for idempotent methods only,
+ * on a reset connection or a configured status. At most {@code max-attempts} attempts,
+ * and retries stay within a per-service {@link RetryBudget}. A request turned away by
+ * admission and not retried gets a 503 with {@code Retry-After} and a short JSON body
+ * naming the cause.
+ */
+public class RetryGlobalFilter implements GlobalFilter, Ordered {
+
+	/**
+	 * Order: just before the load-balancer filter, after flow key and priority
+	 * classification.
+	 */
+	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER - 10;
+
+	private static final Log logger = LogFactory.getLog(RetryGlobalFilter.class);
+
+	private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+			HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
+
+	private final int maxAttempts;
+
+	private final Set<Integer> statuses;
+
+	private final Function<String, RetryBudget> budgetFactory;
+
+	private final ConcurrentMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+
+	private final RetryListener listener;
+
+	/**
+	 * Create the filter.
+	 * @param maxAttempts attempts per request, counting the first
+	 * @param statuses statuses retried for idempotent methods
+	 * @param budgetFactory creates a service's retry budget
+	 * @param listener told of each retry decision (metrics)
+	 */
+	public RetryGlobalFilter(int maxAttempts, Set<Integer> statuses, Function<String, RetryBudget> budgetFactory,
+			RetryListener listener) {
+		this.maxAttempts = maxAttempts;
+		this.statuses = Set.copyOf(statuses);
+		this.budgetFactory = budgetFactory;
+		this.listener = listener;
+	}
+
+	/**
+	 * Return a service's retry budget, if the service has seen requests.
+	 * @param serviceId the service
+	 * @return the budget, or {@code null}
+	 */
+	public RetryBudget budget(String serviceId) {
+		return this.budgets.get(serviceId);
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		URI url = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
+		if (url == null || !"lb".equals(url.getScheme()) || url.getHost() == null) {
+			return chain.filter(exchange);
+		}
+		String serviceId = url.getHost();
+		RetryBudget budget = this.budgets.computeIfAbsent(serviceId, this.budgetFactory);
+		budget.onRequest();
+		return attempt(exchange, chain, url, serviceId, budget, 1);
+	}
+
+	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, URI url, String serviceId,
+			RetryBudget budget, int attempt) {
+		return chain.filter(exchange).then(Mono.defer(() -> {
+			HttpStatusCode status = exchange.getResponse().getStatusCode();
+			if (status == null || !this.statuses.contains(status.value()) || !idempotent(exchange)
+					|| exchange.getResponse().isCommitted()) {
+				return Mono.empty();
+			}
+			return retryOrElse(exchange, chain, url, serviceId, budget, attempt, Mono.empty());
+		})).onErrorResume((ex) -> {
+			boolean notSent = ex instanceof AdmissionRejectedException || isConnectFailure(ex);
+			boolean retriable = notSent || (idempotent(exchange) && isReset(ex));
+			Mono<Void> otherwise = (ex instanceof AdmissionRejectedException rejected) ? reject(exchange, rejected)
+					: Mono.error(ex);
+			if (!retriable || exchange.getResponse().isCommitted()) {
+				return otherwise;
+			}
+			return retryOrElse(exchange, chain, url, serviceId, budget, attempt, otherwise);
+		});
+	}
+
+	private Mono<Void> retryOrElse(ServerWebExchange exchange, GatewayFilterChain chain, URI url, String serviceId,
+			RetryBudget budget, int attempt, Mono<Void> otherwise) {
+		if (attempt >= this.maxAttempts) {
+			this.listener.retry(serviceId, "exhausted");
+			return otherwise;
+		}
+		if (!budget.tryAcquire()) {
+			this.listener.retry(serviceId, "budget-exhausted");
+			return otherwise;
+		}
+		String failed = failedInstance(exchange);
+		if (failed != null) {
+			Set<String> excluded = new LinkedHashSet<>(
+					exchange.getAttributeOrDefault(LatencyLbAttributes.EXCLUDED_INSTANCES, Set.<String>of()));
+			excluded.add(failed);
+			exchange.getAttributes().put(LatencyLbAttributes.EXCLUDED_INSTANCES, excluded);
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Retrying " + exchange.getRequest().getMethod() + " to service '" + serviceId
+					+ "' on another instance than " + failed + " (attempt " + (attempt + 1) + ")");
+		}
+		this.listener.retry(serviceId, "retried");
+		prepareRetry(exchange, url);
+		return attempt(exchange, chain, url, serviceId, budget, attempt + 1);
+	}
+
+	private static String failedInstance(ServerWebExchange exchange) {
+		String rejected = exchange.getAttribute(AdmissionGlobalFilter.REJECTED_INSTANCE);
+		if (rejected != null) {
+			exchange.getAttributes().remove(AdmissionGlobalFilter.REJECTED_INSTANCE);
+			return rejected;
+		}
+		Object response = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
+		return (response instanceof LatencyLbResponse chosen) ? chosen.getDecision().instanceId() : null;
+	}
+
+	private static void prepareRetry(ServerWebExchange exchange, URI url) {
+		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (connection != null) {
+			connection.dispose();
+		}
+		ServerWebExchangeUtils.reset(exchange);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
+		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, url);
+		exchange.getResponse().setStatusCode(null);
+	}
+
+	private static boolean idempotent(ServerWebExchange exchange) {
+		return IDEMPOTENT.contains(exchange.getRequest().getMethod());
+	}
+
+	private static boolean isConnectFailure(Throwable ex) {
+		for (Throwable t = ex; t != null; t = t.getCause()) {
+			if (t instanceof ConnectException || t instanceof ConnectTimeoutException) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isReset(Throwable ex) {
+		for (Throwable t = ex; t != null; t = t.getCause()) {
+			if (t instanceof PrematureCloseException || (t instanceof java.io.IOException && t.getMessage() != null
+					&& t.getMessage().contains("reset"))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static Mono<Void> reject(ServerWebExchange exchange, AdmissionRejectedException rejected) {
+		ServerHttpResponse response = exchange.getResponse();
+		if (response.isCommitted()) {
+			return Mono.error(rejected);
+		}
+		String cause = (rejected.cause() == AdmissionRejectedException.Cause.FULL) ? "queue_full" : "queue_timeout";
+		String message = (rejected.cause() == AdmissionRejectedException.Cause.FULL)
+				? "Every instance tried was at its concurrency limit with a full queue"
+				: "No instance tried had a free slot within the queue timeout";
+		response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
+		response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+		response.getHeaders().set("Retry-After", "1");
+		byte[] body = ("{\"status\":503,\"error\":\"" + cause + "\",\"message\":\"" + message + "\"}")
+			.getBytes(StandardCharsets.UTF_8);
+		DataBuffer buffer = response.bufferFactory().wrap(body);
+		return response.writeWith(Mono.just(buffer));
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+	/**
+	 * Observer of retry decisions, e.g. for metrics. Must be quick and must not throw.
+	 */
+	@FunctionalInterface
+	public interface RetryListener {
+
+		/**
+		 * No-op listener.
+		 */
+		RetryListener NONE = (serviceId, outcome) -> {
+		};
+
+		/**
+		 * A retry was made or refused.
+		 * @param serviceId the service
+		 * @param outcome {@code retried}, {@code exhausted} or {@code budget-exhausted}
+		 */
+		void retry(String serviceId, String outcome);
+
+	}
+
+}

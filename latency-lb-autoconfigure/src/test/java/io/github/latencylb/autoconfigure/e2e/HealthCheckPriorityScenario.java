@@ -1,0 +1,81 @@
+package io.github.latencylb.autoconfigure.e2e;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * The HAProxy write-up's surge, driven through a gateway on loopback: many more
+ * concurrent regular clients than the backends can serve, and a health checker probing
+ * every 200 ms with a 1 s timeout. Bounded in time; stops by itself.
+ */
+final class HealthCheckPriorityScenario {
+
+	final AtomicInteger healthOk = new AtomicInteger();
+
+	final AtomicInteger healthFailed = new AtomicInteger();
+
+	final Map<Integer, AtomicInteger> regularStatuses = new ConcurrentHashMap<>();
+
+	final AtomicInteger regularErrors = new AtomicInteger();
+
+	private final HttpClient client;
+
+	HealthCheckPriorityScenario(int port) {
+		ConnectionProvider pool = ConnectionProvider.builder("scenario")
+			.maxConnections(1000)
+			.pendingAcquireMaxCount(-1)
+			.build();
+		this.client = HttpClient.create(pool).baseUrl("http://127.0.0.1:" + port);
+	}
+
+	void run(int regularClients, Duration duration) {
+		long end = System.nanoTime() + duration.toNanos();
+		Mono<Void> regular = Flux.range(0, regularClients).flatMap((i) -> regularLoop(end), regularClients).then();
+		Mono<Void> health = Flux.interval(Duration.ofMillis(200))
+			.takeWhile((tick) -> System.nanoTime() < end)
+			.flatMap((tick) -> this.client.get()
+				.uri("/health")
+				.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
+				.timeout(Duration.ofSeconds(1))
+				.doOnNext((status) -> (status == 200 ? this.healthOk : this.healthFailed).incrementAndGet())
+				.onErrorResume((ex) -> {
+					this.healthFailed.incrementAndGet();
+					return Mono.empty();
+				}))
+			.then();
+		Mono.when(regular, health).block(duration.plusSeconds(30));
+	}
+
+	private Mono<Void> regularLoop(long end) {
+		return Mono.defer(() -> this.client.get()
+			.uri("/work")
+			.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
+			.timeout(Duration.ofSeconds(15))
+			.doOnNext((status) -> this.regularStatuses.computeIfAbsent(status, (s) -> new AtomicInteger())
+				.incrementAndGet())
+			.onErrorResume((ex) -> {
+				this.regularErrors.incrementAndGet();
+				return Mono.empty();
+			})
+			.then()).repeat(() -> System.nanoTime() < end).then();
+	}
+
+	int regular(int status) {
+		AtomicInteger count = this.regularStatuses.get(status);
+		return (count != null) ? count.get() : 0;
+	}
+
+	@Override
+	public String toString() {
+		return "health ok=" + this.healthOk + " failed=" + this.healthFailed + ", regular " + this.regularStatuses
+				+ " errors=" + this.regularErrors;
+	}
+
+}
