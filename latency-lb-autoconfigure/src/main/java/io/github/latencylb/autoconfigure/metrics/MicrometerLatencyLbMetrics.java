@@ -1,0 +1,81 @@
+package io.github.latencylb.autoconfigure.metrics;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * {@link LatencyLbMetrics} on a Micrometer {@link MeterRegistry}. Meters are registered
+ * on first use and cached, so a metric shows up once the event first happens. The queue
+ * wait timer publishes a percentile histogram (1 ms to 1 min) for quantiles across
+ * instances.
+ */
+public final class MicrometerLatencyLbMetrics implements LatencyLbMetrics {
+
+	private final MeterRegistry registry;
+
+	private final ConcurrentMap<Key, Timer> waits = new ConcurrentHashMap<>();
+
+	private final ConcurrentMap<Key, Counter> rejections = new ConcurrentHashMap<>();
+
+	private final ConcurrentMap<Key, Counter> retries = new ConcurrentHashMap<>();
+
+	/**
+	 * Create a recorder.
+	 * @param registry where meters are registered
+	 */
+	public MicrometerLatencyLbMetrics(MeterRegistry registry) {
+		this.registry = registry;
+	}
+
+	@Override
+	public void recordQueueWait(String serviceId, int priorityClass, Duration wait) {
+		Key key = new Key(serviceId, Integer.toString(priorityClass), "");
+		this.waits
+			.computeIfAbsent(key,
+					(k) -> Timer.builder(QUEUE_WAIT)
+						.description("Time requests waited in an instance's admission queue")
+						.tag("service", k.service())
+						.tag("class", k.first())
+						.publishPercentileHistogram()
+						.minimumExpectedValue(Duration.ofMillis(1))
+						.maximumExpectedValue(Duration.ofMinutes(1))
+						.register(this.registry))
+			.record(wait);
+	}
+
+	@Override
+	public void recordRejection(String serviceId, int priorityClass, String cause) {
+		Key key = new Key(serviceId, Integer.toString(priorityClass), cause);
+		this.rejections
+			.computeIfAbsent(key,
+					(k) -> Counter.builder(QUEUE_REJECTIONS)
+						.description("Requests rejected by admission (queue timeout or full)")
+						.tag("service", k.service())
+						.tag("class", k.first())
+						.tag("cause", k.second())
+						.register(this.registry))
+			.increment();
+	}
+
+	@Override
+	public void recordRetry(String serviceId, String outcome) {
+		Key key = new Key(serviceId, outcome, "");
+		this.retries
+			.computeIfAbsent(key,
+					(k) -> Counter.builder(RETRIES)
+						.description("Retries along the ring, by outcome")
+						.tag("service", k.service())
+						.tag("outcome", k.first())
+						.register(this.registry))
+			.increment();
+	}
+
+	private record Key(String service, String first, String second) {
+	}
+
+}
