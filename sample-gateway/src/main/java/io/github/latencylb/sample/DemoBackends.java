@@ -81,9 +81,20 @@ public class DemoBackends implements EnvironmentPostProcessor, Ordered {
 	 * @return the running server
 	 */
 	public static DisposableServer start(String id, Duration delay) {
+		return start(id, delay, 0);
+	}
+
+	/**
+	 * Start one backend on a given port.
+	 * @param id its instance id
+	 * @param delay its service time
+	 * @param port the port, 0 for any free one
+	 * @return the running server
+	 */
+	public static DisposableServer start(String id, Duration delay, int port) {
 		return HttpServer.create()
 			.host("127.0.0.1")
-			.port(0)
+			.port(port)
 			.handle((request, response) -> Mono.delay(request.uri().startsWith("/health") ? Duration.ZERO : delay)
 				.then(response.header("X-Instance", id)
 					.header("Content-Type", "application/json")

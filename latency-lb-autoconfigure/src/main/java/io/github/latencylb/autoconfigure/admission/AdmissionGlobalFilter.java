@@ -38,8 +38,6 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 	 */
 	public static final String REJECTED_INSTANCE = "latencylb.rejectedInstance";
 
-	private static final String ADMITTED_ATTR = AdmissionGlobalFilter.class.getName() + ".admitted";
-
 	private final AdmissionRegistry registry;
 
 	private final Duration queueTimeout;
@@ -70,8 +68,7 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		Object response = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
-		if (!(response instanceof LatencyLbResponse chosen)
-				|| exchange.getAttributes().put(ADMITTED_ATTR, chosen) == chosen) {
+		if (!(response instanceof LatencyLbResponse chosen) || !chosen.claimAdmission()) {
 			return chain.filter(exchange);
 		}
 		String serviceId = chosen.getScheduler().serviceId();

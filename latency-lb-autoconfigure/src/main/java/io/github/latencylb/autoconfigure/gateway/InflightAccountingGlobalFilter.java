@@ -29,13 +29,10 @@ public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 	 */
 	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER + 2;
 
-	private static final String ACCOUNTED_ATTR = InflightAccountingGlobalFilter.class.getName() + ".accounted";
-
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		Object response = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
-		if (!(response instanceof LatencyLbResponse chosen)
-				|| exchange.getAttributes().put(ACCOUNTED_ATTR, chosen) == chosen) {
+		if (!(response instanceof LatencyLbResponse chosen) || !chosen.claimAccounting()) {
 			// Not ours, or already counted (a filter chain re-run without a new choice).
 			return chain.filter(exchange);
 		}

@@ -1,5 +1,7 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.Lease;
 import io.github.latencylb.core.Scheduler;
@@ -16,6 +18,10 @@ public class LatencyLbResponse extends DefaultResponse {
 	private final Scheduler scheduler;
 
 	private final Decision decision;
+
+	private final AtomicBoolean admitted = new AtomicBoolean();
+
+	private final AtomicBoolean accounted = new AtomicBoolean();
 
 	LatencyLbResponse(ServiceInstance instance, Scheduler scheduler, Decision decision) {
 		super(instance);
@@ -37,6 +43,25 @@ public class LatencyLbResponse extends DefaultResponse {
 	 */
 	public Scheduler getScheduler() {
 		return this.scheduler;
+	}
+
+	/**
+	 * Claim admission of this response's request: true only for the first caller, so that
+	 * a filter chain re-run without a new choice is not admitted twice. Kept here rather
+	 * than in exchange attributes to keep the per-request attribute map small.
+	 * @return whether the caller is the first
+	 */
+	public boolean claimAdmission() {
+		return this.admitted.compareAndSet(false, true);
+	}
+
+	/**
+	 * Claim in-flight accounting of this response's request: true only for the first
+	 * caller.
+	 * @return whether the caller is the first
+	 */
+	public boolean claimAccounting() {
+		return this.accounted.compareAndSet(false, true);
 	}
 
 	/**
