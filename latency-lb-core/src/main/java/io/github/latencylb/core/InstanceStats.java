@@ -55,11 +55,15 @@ final class InstanceStats {
 	/** Whether the last refresh found this instance slow (with hysteresis). */
 	volatile boolean slow;
 
+	/** When a response or failure was last recorded; starts just before creation. */
+	volatile long lastResponseNanos;
+
 	InstanceStats(String id, int weight, long nowNanos, boolean warmFromStart, SchedulerConfig config) {
 		this.id = id;
 		this.weight = weight;
 		this.firstSeenNanos = nowNanos;
 		this.ejectedUntilNanos = nowNanos;
+		this.lastResponseNanos = nowNanos - 1;
 		this.warmFromStart = warmFromStart;
 		this.ewma = new PeakEwma(config.latencyDecay().toNanos(), nowNanos);
 		this.window = new LatencyWindow(config.latencyWindow().toNanos(), nowNanos);
@@ -91,6 +95,27 @@ final class InstanceStats {
 			// emptied concurrently
 		}
 		return (oldest != null) ? nowNanos - oldest.startNanos : 0;
+	}
+
+	/**
+	 * How long this instance has shown no sign of life: among its outstanding requests
+	 * that started at or after its last recorded response, the age of the second oldest;
+	 * 0 if there are fewer than two. Two, so that one slow response never makes an
+	 * instance look stuck; any response clears it, so a busy instance's normal tail never
+	 * does.
+	 */
+	long unansweredAge(long nowNanos) {
+		long lastResponse = this.lastResponseNanos;
+		boolean first = true;
+		for (Lease lease : this.outstanding) {
+			if (lease.startNanos - lastResponse >= 0) {
+				if (!first) {
+					return nowNanos - lease.startNanos;
+				}
+				first = false;
+			}
+		}
+		return 0;
 	}
 
 	InstanceState state(long nowNanos, SchedulerConfig config) {

@@ -38,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Slowness uses a robust signal: an instance's windowed median latency (HdrHistogram, at
  * least {@code minSamples} samples) above {@code latencyFactor} x the fleet's (lower)
- * median, or its oldest outstanding request older than {@code stuckFactor} x that
- * threshold. One slow response never moves flows. Failures count as slow samples
- * ({@code failurePenalty}).
+ * median, or it is stuck: two requests outstanding for longer than {@code stuckFactor} x
+ * that threshold and no response since they started. One slow response never moves flows.
+ * Failures count as slow samples ({@code failurePenalty}).
  * <p>
  * Keyless requests take the better of two random fit instances by peak-EWMA score
  * (Mitzenmacher's power of two choices; Finagle's peak EWMA). Thread-safe:
@@ -541,6 +541,7 @@ public final class Scheduler {
 		}
 		instance.ewma.observe(latency, now);
 		instance.window.record(latency, now);
+		instance.lastResponseNanos = now;
 		if (!failure) {
 			instance.consecutiveFailures.set(0);
 			return;
@@ -627,7 +628,7 @@ public final class Scheduler {
 			if (threshold < Double.MAX_VALUE) {
 				double limit = s.slow ? 0.8 * threshold : threshold;
 				slowNow = (s.medianNanos >= 0 && s.medianNanos > limit)
-						|| s.oldestOutstandingAge(now) > this.config.stuckFactor() * threshold;
+						|| s.unansweredAge(now) > this.config.stuckFactor() * threshold;
 			}
 			s.slow = slowNow;
 		}

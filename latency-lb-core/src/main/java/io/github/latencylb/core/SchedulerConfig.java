@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  * times the fleet's median
  * @param minSlowLatency absolute floor of the slowness threshold, against microsecond
  * noise
- * @param stuckFactor an instance is also slow when its oldest outstanding request is
- * older than this factor times the slowness threshold
+ * @param stuckFactor an instance is also slow (stuck) when two of its requests have been
+ * outstanding for longer than this factor times the slowness threshold and it recorded no
+ * response since they started
  * @param candidates distinct instances after home on the ring considered for a fallback
  * @param nearEqualTolerance candidates whose score is within this fraction of the best
  * are chosen at random, against herding
