@@ -38,7 +38,7 @@ public final class AdmissionProperties {
 		private boolean enabled = true;
 
 		/**
-		 * Request paths (Ant patterns) of health checks.
+		 * Request path patterns of health checks (Spring PathPattern syntax, as in Gateway's Path predicate).
 		 */
 		private List<String> healthCheckPaths = new ArrayList<>(List.of("/health", "/healthz", "/actuator/health/**"));
 
@@ -139,7 +139,7 @@ public final class AdmissionProperties {
 	public static class Rule {
 
 		/**
-		 * Request paths (Ant patterns); empty matches any path.
+		 * Request path patterns (PathPattern syntax); empty matches any path.
 		 */
 		private List<String> paths = new ArrayList<>();
 

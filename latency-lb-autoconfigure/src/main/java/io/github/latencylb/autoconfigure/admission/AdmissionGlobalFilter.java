@@ -81,6 +81,12 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 			PriorityAdmissionQueue queue = this.registry.queue(serviceId, instanceId);
 			long start = this.clock.nanoTime();
 			Ticket ticket = queue.acquire(priorityClass, offset, start + timeout.toNanos());
+			if (ticket.state() == Ticket.State.GRANTED) {
+				// Fast path: admitted at once. release() also covers cancellation (it is
+				// idempotent).
+				this.listener.admitted(serviceId, priorityClass, 0);
+				return chain.filter(exchange).doFinally((signal) -> ticket.release());
+			}
 			Mono<Void> admitted = admission(ticket, timeout, serviceId, priorityClass);
 			return admitted.then(Mono.defer(() -> {
 				this.listener.admitted(serviceId, priorityClass, ticket.waitedNanos(this.clock.nanoTime()));

@@ -9,18 +9,18 @@ import java.util.regex.Pattern;
 import io.github.latencylb.autoconfigure.AdmissionProperties;
 
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.util.AntPathMatcher;
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
- * Decides a request's priority class and offset: health checks (by path or user agent)
- * get the health-check class, then the first matching rule applies, else the default
- * class. Immutable and thread-safe; patterns are compiled once.
+ * Decides a request's priority class and offset: health checks (by path pattern or user
+ * agent) get the health-check class, then the first matching rule applies, else the
+ * default class. Immutable and thread-safe; patterns are compiled once.
  */
 public final class PriorityClassifier {
 
-	private static final AntPathMatcher PATHS = new AntPathMatcher();
-
-	private final List<String> healthCheckPaths;
+	private final List<PathPattern> healthCheckPaths;
 
 	private final List<Pattern> healthCheckUserAgents;
 
@@ -35,7 +35,7 @@ public final class PriorityClassifier {
 	 * @param properties the priority properties
 	 */
 	public PriorityClassifier(AdmissionProperties.Priority properties) {
-		this.healthCheckPaths = List.copyOf(properties.getHealthCheckPaths());
+		this.healthCheckPaths = patterns(properties.getHealthCheckPaths());
 		this.healthCheckUserAgents = properties.getHealthCheckUserAgents()
 			.stream()
 			.map(PriorityClassifier::glob)
@@ -53,7 +53,7 @@ public final class PriorityClassifier {
 	 * @return its class, offset and whether it is a health check
 	 */
 	public Classification classify(ServerHttpRequest request) {
-		String path = request.getPath().pathWithinApplication().value();
+		PathContainer path = request.getPath().pathWithinApplication();
 		if (isHealthCheck(request, path)) {
 			return new Classification(this.healthCheckClass, 0, true);
 		}
@@ -65,9 +65,9 @@ public final class PriorityClassifier {
 		return new Classification(this.defaultClass, 0, false);
 	}
 
-	private boolean isHealthCheck(ServerHttpRequest request, String path) {
-		for (String pattern : this.healthCheckPaths) {
-			if (PATHS.match(pattern, path)) {
+	private boolean isHealthCheck(ServerHttpRequest request, PathContainer path) {
+		for (PathPattern pattern : this.healthCheckPaths) {
+			if (pattern.matches(path)) {
 				return true;
 			}
 		}
@@ -80,6 +80,10 @@ public final class PriorityClassifier {
 			}
 		}
 		return false;
+	}
+
+	private static List<PathPattern> patterns(List<String> patterns) {
+		return patterns.stream().map(PathPatternParser.defaultInstance::parse).toList();
 	}
 
 	/**
@@ -104,7 +108,7 @@ public final class PriorityClassifier {
 
 	private static final class CompiledRule {
 
-		final List<String> paths;
+		final List<PathPattern> paths;
 
 		final List<String> methods;
 
@@ -115,7 +119,7 @@ public final class PriorityClassifier {
 		final int offset;
 
 		CompiledRule(AdmissionProperties.Rule rule) {
-			this.paths = List.copyOf(rule.getPaths());
+			this.paths = patterns(rule.getPaths());
 			this.methods = rule.getMethods().stream().map((m) -> m.toUpperCase(Locale.ROOT)).toList();
 			this.headers = new java.util.LinkedHashMap<>();
 			rule.getHeaders().forEach((name, regex) -> this.headers.put(name, Pattern.compile(regex)));
@@ -123,8 +127,8 @@ public final class PriorityClassifier {
 			this.offset = rule.getOffset();
 		}
 
-		boolean matches(ServerHttpRequest request, String path) {
-			if (!this.paths.isEmpty() && this.paths.stream().noneMatch((p) -> PATHS.match(p, path))) {
+		boolean matches(ServerHttpRequest request, PathContainer path) {
+			if (!this.paths.isEmpty() && this.paths.stream().noneMatch((p) -> p.matches(path))) {
 				return false;
 			}
 			if (!this.methods.isEmpty() && !this.methods.contains(request.getMethod().name())) {

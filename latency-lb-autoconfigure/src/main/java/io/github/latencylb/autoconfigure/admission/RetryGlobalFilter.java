@@ -96,6 +96,10 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		if (url == null || !"lb".equals(url.getScheme()) || url.getHost() == null) {
 			return chain.filter(exchange);
 		}
+		if (this.maxAttempts == 1) {
+			// No retries: only turn admission rejections into 503s.
+			return chain.filter(exchange).onErrorResume(AdmissionRejectedException.class, (ex) -> reject(exchange, ex));
+		}
 		String serviceId = url.getHost();
 		RetryBudget budget = this.budgets.computeIfAbsent(serviceId, this.budgetFactory);
 		budget.onRequest();

@@ -3,6 +3,7 @@ package io.github.latencylb.autoconfigure.gateway;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
 import io.github.latencylb.core.Lease;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -36,18 +37,22 @@ public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 			// Not ours, or already counted (a filter chain re-run without a new choice).
 			return chain.filter(exchange);
 		}
-		return Mono.defer(() -> {
-			Lease lease = chosen.start();
-			exchange.getResponse().beforeCommit(() -> {
-				if (!lease.isReleased()) {
-					lease.recordResponse(isFailure(exchange.getResponse().getStatusCode()));
-				}
-				return Mono.empty();
-			});
-			return chain.filter(exchange).doOnError((ex) -> lease.recordFailure()).doOnSuccess((done) -> {
+		Lease lease = chosen.start();
+		exchange.getResponse().beforeCommit(() -> {
+			if (!lease.isReleased()) {
+				lease.recordResponse(isFailure(exchange.getResponse().getStatusCode()));
+			}
+			return Mono.empty();
+		});
+		return chain.filter(exchange).doFinally((signal) -> {
+			if (signal == SignalType.ON_ERROR) {
+				lease.recordFailure();
+			}
+			else if (signal == SignalType.ON_COMPLETE) {
 				// Responses that completed without committing (or before the hook ran).
 				lease.recordResponse(isFailure(exchange.getResponse().getStatusCode()));
-			}).doFinally((signal) -> lease.release());
+			}
+			lease.release();
 		});
 	}
 
