@@ -17,7 +17,7 @@ BASELINE_PORT=19082
 OUT=${OUT:-target/wrk-compare}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-./mvnw -B -q -pl sample-gateway -am -DskipTests package
+./mvnw -B -q -pl sample-gateway -am -Dmaven.test.skip=true -Dspring-javaformat.skip=true package
 JAR=sample-gateway/target/sample-gateway-0.1.0-SNAPSHOT.jar
 mkdir -p "$OUT"
 pids=()
