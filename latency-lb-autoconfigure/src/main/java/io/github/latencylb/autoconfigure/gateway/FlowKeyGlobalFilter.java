@@ -12,7 +12,7 @@ import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpCookie;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -72,17 +72,10 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 	 * @return the hash, or {@code null} for a keyless request
 	 */
 	public @Nullable Long flowKeyHash(ServerHttpRequest request) {
-		for (String name : this.cookieNames) {
-			HttpCookie cookie;
-			try {
-				cookie = request.getCookies().getFirst(name);
-			}
-			catch (RuntimeException ex) {
-				// A Cookie header the server cannot parse: treat as keyless.
-				return null;
-			}
-			if (cookie != null) {
-				Long hash = hashOf("c:" + name, cookie.getValue());
+		List<String> cookieHeaders = this.cookieNames.isEmpty() ? null : request.getHeaders().get(HttpHeaders.COOKIE);
+		if (cookieHeaders != null) {
+			for (String name : this.cookieNames) {
+				Long hash = hashOf("c:" + name, cookieValue(cookieHeaders, name));
 				if (hash != null) {
 					return hash;
 				}
@@ -98,6 +91,39 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 			InetSocketAddress remote = request.getRemoteAddress();
 			if (remote != null && remote.getAddress() != null) {
 				return StableHash.hash(SEED, "ip:" + remote.getAddress().getHostAddress());
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Find a cookie's value in raw {@code Cookie} headers ({@code name=value} pairs
+	 * separated by {@code ;}), without building the request's cookie map: cheaper on the
+	 * hot path, and never fails on a malformed header (an unparsable pair is skipped).
+	 * Surrounding double quotes are removed.
+	 */
+	static @Nullable String cookieValue(List<String> headers, String name) {
+		for (String header : headers) {
+			int length = header.length();
+			int start = 0;
+			while (start < length) {
+				int end = header.indexOf(';', start);
+				if (end < 0) {
+					end = length;
+				}
+				int from = start;
+				while (from < end && Character.isWhitespace(header.charAt(from))) {
+					from++;
+				}
+				int eq = header.indexOf('=', from);
+				if (eq > from && eq < end && eq - from == name.length() && header.startsWith(name, from)) {
+					String value = header.substring(eq + 1, end).trim();
+					if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
+						value = value.substring(1, value.length() - 1);
+					}
+					return value;
+				}
+				start = end + 1;
 			}
 		}
 		return null;
