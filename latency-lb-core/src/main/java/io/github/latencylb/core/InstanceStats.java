@@ -49,6 +49,12 @@ final class InstanceStats {
 	 */
 	volatile long medianNanos = -1;
 
+	/**
+	 * Lower confidence bound of {@link #medianNanos} (sign test), computed and kept with
+	 * it, -1 without it.
+	 */
+	volatile long medianLowerBoundNanos = -1;
+
 	/** When {@link #medianNanos} was last computed from enough samples. */
 	volatile long medianStampNanos;
 

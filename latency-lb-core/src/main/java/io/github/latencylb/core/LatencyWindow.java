@@ -56,17 +56,33 @@ public final class LatencyWindow {
 	 * @return the latency summary
 	 */
 	public synchronized Summary summary(long nowNanos) {
-		rotateIfDue(nowNanos);
-		Histogram merged = this.scratch;
-		merged.reset();
-		merged.add(this.previous);
-		merged.add(this.current);
+		Histogram merged = merged(nowNanos);
 		long count = merged.getTotalCount();
 		if (count == 0) {
 			return new Summary(0, 0, 0, 0);
 		}
 		return new Summary(count, merged.getValueAtPercentile(50) * 1000, merged.getValueAtPercentile(99) * 1000,
 				merged.getMaxValue() * 1000);
+	}
+
+	/**
+	 * Return the latency at a percentile of the samples in the window.
+	 * @param percentile the percentile, in {@code [0, 100]}
+	 * @param nowNanos the current time
+	 * @return the latency in nanoseconds, 0 when the window is empty
+	 */
+	public synchronized long valueAtPercentile(double percentile, long nowNanos) {
+		Histogram merged = merged(nowNanos);
+		return (merged.getTotalCount() != 0) ? merged.getValueAtPercentile(percentile) * 1000 : 0;
+	}
+
+	private Histogram merged(long nowNanos) {
+		rotateIfDue(nowNanos);
+		Histogram merged = this.scratch;
+		merged.reset();
+		merged.add(this.previous);
+		merged.add(this.current);
+		return merged;
 	}
 
 	private void rotateIfDue(long nowNanos) {

@@ -38,9 +38,12 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Slowness uses a robust signal: an instance's windowed median latency (HdrHistogram, at
  * least {@code minSamples} samples) above {@code latencyFactor} x the fleet's (lower)
- * median, or it is stuck: two requests outstanding for longer than {@code stuckFactor} x
- * that threshold and no response since they started. One slow response never moves flows.
- * Failures count as slow samples ({@code failurePenalty}).
+ * median with confidence (a sign-test lower bound of the median is above it, so that the
+ * noise of a few samples of an exponential tail never counts; it stays slow while its
+ * median is above 80% of the threshold), or it is stuck: two requests outstanding for
+ * longer than {@code stuckFactor} x that threshold and no response since they started.
+ * One slow response never moves flows. Failures count as slow samples
+ * ({@code failurePenalty}).
  * <p>
  * Keyless requests take the better of two random fit instances by peak-EWMA score
  * (Mitzenmacher's power of two choices; Finagle's peak EWMA). Thread-safe:
@@ -50,6 +53,12 @@ import org.jspecify.annotations.Nullable;
 public final class Scheduler {
 
 	private static final long WARM_SEED = 0x5EED_57A7_0000_0001L;
+
+	/**
+	 * Standard score of the sign-test bound an instance's median must clear before it is
+	 * judged slow (one-sided, about 99.9%).
+	 */
+	private static final double SLOW_CONFIDENCE_Z = 3.0;
 
 	private final String serviceId;
 
@@ -590,9 +599,10 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Recompute fleet-wide state: each instance's windowed median, the fleet's lower
-	 * median, who is slow (with 20% hysteresis on the way back), the default cost of
-	 * instances with no sample, and the list of instances fit for keyless requests.
+	 * Recompute fleet-wide state: each instance's windowed median and its lower
+	 * confidence bound, the fleet's lower median, who is slow (with 20% hysteresis on the
+	 * way back), the default cost of instances with no sample, and the list of instances
+	 * fit for keyless requests.
 	 */
 	private void refresh(long now) {
 		Topology topology = this.topology;
@@ -602,12 +612,14 @@ public final class Scheduler {
 			LatencyWindow.Summary summary = s.window.summary(now);
 			if (summary.count() >= this.config.minSamples()) {
 				s.medianNanos = summary.p50Nanos();
+				s.medianLowerBoundNanos = s.window.valueAtPercentile(medianLowerBoundPercentile(summary.count()), now);
 				s.medianStampNanos = now;
 			}
 			else if (now - s.medianStampNanos > 2 * this.config.latencyWindow().toNanos()) {
 				// No fresh evidence for two windows: forget the verdict and let traffic
 				// probe again.
 				s.medianNanos = -1;
+				s.medianLowerBoundNanos = -1;
 			}
 			if (!s.ejected(now) && s.medianNanos >= 0) {
 				medians.add(s.medianNanos);
@@ -626,9 +638,9 @@ public final class Scheduler {
 		for (InstanceStats s : topology.instances.values()) {
 			boolean slowNow = false;
 			if (threshold < Double.MAX_VALUE) {
-				double limit = s.slow ? 0.8 * threshold : threshold;
-				slowNow = (s.medianNanos >= 0 && s.medianNanos > limit)
-						|| s.unansweredAge(now) > this.config.stuckFactor() * threshold;
+				boolean overThreshold = s.slow ? s.medianNanos >= 0 && s.medianNanos > 0.8 * threshold
+						: s.medianLowerBoundNanos >= 0 && s.medianLowerBoundNanos > threshold;
+				slowNow = overThreshold || s.unansweredAge(now) > this.config.stuckFactor() * threshold;
 			}
 			s.slow = slowNow;
 		}
@@ -643,6 +655,16 @@ public final class Scheduler {
 			}
 		}
 		topology.fit = List.copyOf(fit);
+	}
+
+	/**
+	 * The percentile whose value is a lower confidence bound of the median of
+	 * {@code count} samples: the sign test's order statistic,
+	 * {@code 50 x (1 - z / sqrt(n))}. Distribution-free, so an exponential tail measured
+	 * over few samples does not pass for a slow instance.
+	 */
+	private static double medianLowerBoundPercentile(long count) {
+		return Math.max(0, 50 * (1 - SLOW_CONFIDENCE_Z / Math.sqrt(count)));
 	}
 
 	/**

@@ -126,6 +126,28 @@ class SchedulerFallbackTest {
 	}
 
 	@Test
+	void chooseWhenMedianIsOverThresholdWithoutConfidenceShouldWaitForMoreEvidence() {
+		long key = this.fleet.keyHomedOn(this.slow);
+		this.fleet.flow(key);
+		Map<String, Duration> fast = new HashMap<>();
+		this.fleet.ids().stream().filter((id) -> !id.equals(this.slow)).forEach((id) -> fast.put(id, ms(10)));
+		this.fleet.respond(fast, 400);
+		// 60% at 25 ms, 40% at 5 ms: the median (25 ms) is over the threshold (20 ms),
+		// but 20 samples cannot tell that from noise.
+		this.fleet.respond(Map.of(this.slow, ms(5)), 8);
+		this.fleet.respond(Map.of(this.slow, ms(25)), 12);
+		this.fleet.passRefresh();
+		assertThat(this.fleet.stateOf(this.slow).p50Nanos()).isGreaterThan(ms(20).toNanos());
+		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
+		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
+		// 400 samples in the same proportions can.
+		this.fleet.respond(Map.of(this.slow, ms(5)), 152);
+		this.fleet.respond(Map.of(this.slow, ms(25)), 228);
+		this.fleet.passRefresh();
+		assertThat(this.fleet.flow(key).moveCause()).isEqualTo(MoveCause.SLOW);
+	}
+
+	@Test
 	void chooseWhenFleetHasOnlySlowEvidenceForOneInstanceShouldNotJudgeIt() {
 		// With a single instance measured there is no fleet to compare with.
 		long key = this.fleet.keyHomedOn(this.slow);
