@@ -1,0 +1,137 @@
+package io.github.latencylb.benchmarks.jmh;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.github.latencylb.benchmarks.MarkdownRegion;
+
+/**
+ * Turns JMH's CSV results (and {@link FlowMemory}'s table) into the Markdown of
+ * {@code docs/benchmarks.md}, between its JMH markers.
+ * <p>
+ * Arguments: {@code results.csv flow-memory.md docs/benchmarks.md header}.
+ */
+public final class JmhReport {
+
+	static final String BEGIN = "<!-- jmh-results:begin -->";
+
+	static final String END = "<!-- jmh-results:end -->";
+
+	private JmhReport() {
+	}
+
+	public static void main(String[] args) throws IOException {
+		List<Row> rows = parse(Files.readAllLines(Path.of(args[0])));
+		String memory = Files.exists(Path.of(args[1])) ? Files.readString(Path.of(args[1])) : "(not measured)\n";
+		StringBuilder md = new StringBuilder();
+		md.append((args.length > 3) ? args[3] : "").append("\n\n");
+		md.append("#### Core `Scheduler`: one decision (ns/op, mean ± 99.9% error)\n\n");
+		md.append("`flows = 0`: a keyless request (power of two choices). Otherwise a request of a flow already "
+				+ "in a table of that many flows.\n\n");
+		md.append(grid(rows, "SchedulerChooseBenchmark.choose"));
+		md.append("\n#### Through Spring Cloud LoadBalancer: `choose(Request)` (ns/op)\n\n");
+		md.append(versus(rows));
+		md.append("\n#### Heap per tracked flow (32 instances, default configuration)\n\n").append(memory);
+		System.out.print(md);
+		if (MarkdownRegion.replace(Path.of(args[2]), BEGIN, END, md.toString())) {
+			System.out.println("Updated " + args[2]);
+		}
+	}
+
+	private static String grid(List<Row> rows, String benchmark) {
+		Map<String, Map<String, String>> cells = new LinkedHashMap<>();
+		List<String> flows = new ArrayList<>();
+		for (Row row : rows) {
+			if (row.benchmark.endsWith(benchmark)) {
+				cells.computeIfAbsent(row.instances, (k) -> new LinkedHashMap<>()).put(row.flows, row.cell());
+				if (!flows.contains(row.flows)) {
+					flows.add(row.flows);
+				}
+			}
+		}
+		StringBuilder md = new StringBuilder("| instances |");
+		flows.forEach((f) -> md.append(" flows = ").append(f).append(" |"));
+		md.append("\n| ---: |");
+		flows.forEach((f) -> md.append(" ---: |"));
+		md.append('\n');
+		cells.forEach((instances, byFlows) -> {
+			md.append("| ").append(instances).append(" |");
+			flows.forEach((f) -> md.append(' ').append(byFlows.getOrDefault(f, "")).append(" |"));
+			md.append('\n');
+		});
+		return md.toString();
+	}
+
+	private static String versus(List<Row> rows) {
+		Map<String, Row> roundRobin = new LinkedHashMap<>();
+		for (Row row : rows) {
+			if (row.benchmark.endsWith("springRoundRobin")) {
+				roundRobin.put(row.instances, row);
+			}
+		}
+		StringBuilder md = new StringBuilder(
+				"| instances | flows | latency-lb `LatencyAwareLoadBalancer` | Spring `RoundRobinLoadBalancer` "
+						+ "| ratio |\n| ---: | ---: | ---: | ---: | ---: |\n");
+		for (Row row : rows) {
+			if (row.benchmark.endsWith("latencyLb")) {
+				Row rr = roundRobin.get(row.instances);
+				md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", row.instances, row.flows,
+						row.cell(), (rr != null) ? rr.cell() : "",
+						(rr != null) ? String.format(Locale.ROOT, "%.2fx", row.score / rr.score) : ""));
+			}
+		}
+		return md.toString();
+	}
+
+	static List<Row> parse(List<String> lines) {
+		List<String> header = split(lines.get(0));
+		int benchmark = header.indexOf("Benchmark");
+		int score = header.indexOf("Score");
+		int error = header.indexOf("Score Error (99.9%)");
+		int flows = header.indexOf("Param: flows");
+		int instances = header.indexOf("Param: instances");
+		List<Row> rows = new ArrayList<>();
+		for (String line : lines.subList(1, lines.size())) {
+			if (line.isBlank()) {
+				continue;
+			}
+			List<String> f = split(line);
+			rows.add(new Row(f.get(benchmark), Double.parseDouble(f.get(score)), parseOrNaN(f.get(error)),
+					(flows >= 0) ? f.get(flows) : "", (instances >= 0) ? f.get(instances) : ""));
+		}
+		return rows;
+	}
+
+	private static double parseOrNaN(String value) {
+		try {
+			return Double.parseDouble(value);
+		}
+		catch (NumberFormatException ex) {
+			return Double.NaN;
+		}
+	}
+
+	private static List<String> split(String line) {
+		List<String> fields = new ArrayList<>();
+		for (String field : line.split(",", -1)) {
+			fields.add(field.replace("\"", "").trim());
+		}
+		return fields;
+	}
+
+	record Row(String benchmark, double score, double error, String flows, String instances) {
+
+		String cell() {
+			return Double.isNaN(this.error) ? String.format(Locale.ROOT, "%.0f", this.score)
+					: String.format(Locale.ROOT, "%.0f ± %.0f", this.score, this.error);
+		}
+
+	}
+
+}

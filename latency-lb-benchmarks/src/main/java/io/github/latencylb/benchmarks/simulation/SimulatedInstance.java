@@ -1,0 +1,40 @@
+package io.github.latencylb.benchmarks.simulation;
+
+import io.github.latencylb.core.NanoClock;
+import io.github.latencylb.core.admission.PriorityAdmissionQueue;
+import io.github.latencylb.core.admission.SemaphorePermitPool;
+
+/**
+ * One backend instance: {@code workers} requests are served at once, each for an
+ * exponential time of mean {@code meanServiceNanos x slowdown}; the others wait in the
+ * instance's queue, the core's {@link PriorityAdmissionQueue} (first come first served
+ * when every request has the same priority class), up to a length and a deadline. Not
+ * thread-safe.
+ */
+final class SimulatedInstance {
+
+	final String id;
+
+	final int index;
+
+	final SemaphorePermitPool permits;
+
+	final PriorityAdmissionQueue queue;
+
+	/** Multiplier of the mean service time (1 = nominal, 5 = five times slower). */
+	double slowdown = 1.0;
+
+	/** Whether the instance is in the fleet (discovery lists it). */
+	boolean present = true;
+
+	/** Requests dispatched to it in the current report window. */
+	long windowDispatched;
+
+	SimulatedInstance(String id, int index, int workers, int maxQueue, NanoClock clock) {
+		this.id = id;
+		this.index = index;
+		this.permits = new SemaphorePermitPool(workers);
+		this.queue = new PriorityAdmissionQueue(this.permits, maxQueue, clock);
+	}
+
+}
