@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import reactor.core.publisher.Flux;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.client.DefaultServiceInstance;
@@ -35,7 +36,7 @@ import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.core.RoundRobinLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
-import org.springframework.cloud.loadbalancer.support.ServiceInstanceListSuppliers;
+import org.springframework.cloud.loadbalancer.support.SimpleObjectProvider;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.util.LinkedMultiValueMap;
@@ -43,10 +44,11 @@ import org.springframework.util.LinkedMultiValueMap;
 /**
  * One {@code choose(Request)} through Spring Cloud LoadBalancer's reactive API, ours
  * ({@link LatencyAwareLoadBalancer}, the scheduler its registry creates) against Spring
- * Cloud's {@link RoundRobinLoadBalancer}, in the same run, on the same fixed instance
- * list. Ours gets a request of a known flow (a flow-key hash in the request attributes,
- * as the gateway's filter puts it), or a keyless request when {@code flows = 0}; round
- * robin ignores both. Each call subscribes to the {@code Mono} and blocks on the
+ * Cloud's {@link RoundRobinLoadBalancer}, in the same run, on the same instance list (the
+ * same list object every time, as behind Spring Cloud's default caching supplier). Ours
+ * gets a request of a known flow (a flow-key hash in the request attributes, as the
+ * gateway's filter puts it), or a keyless request when {@code flows = 0}; round robin
+ * ignores both. Each call subscribes to the {@code Mono} and blocks on the
  * already-available answer, as the gateway's subscription would get it.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -65,6 +67,28 @@ public class LoadBalancerChooseBenchmark {
 			.map((id) -> (ServiceInstance) new DefaultServiceInstance(id, SERVICE, "10.0.0.1",
 					8000 + Integer.parseInt(id.substring(id.indexOf('-') + 1)), false))
 			.toList();
+	}
+
+	/**
+	 * A supplier that emits the same list object every time, as Spring Cloud's default
+	 * caching supplier does between refreshes.
+	 */
+	static ObjectProvider<ServiceInstanceListSupplier> provider(int n) {
+		List<ServiceInstance> list = serviceInstances(n);
+		ServiceInstanceListSupplier supplier = new ServiceInstanceListSupplier() {
+
+			@Override
+			public String getServiceId() {
+				return SERVICE;
+			}
+
+			@Override
+			public Flux<List<ServiceInstance>> get() {
+				return Flux.just(list);
+			}
+
+		};
+		return new SimpleObjectProvider<>(supplier);
 	}
 
 	static Request<RequestDataContext> request(Map<String, Object> attributes) {
@@ -111,9 +135,7 @@ public class LoadBalancerChooseBenchmark {
 
 		@Setup(Level.Trial)
 		public void setUp() {
-			ServiceInstance[] list = serviceInstances(this.instances).toArray(ServiceInstance[]::new);
-			ObjectProvider<ServiceInstanceListSupplier> suppliers = ServiceInstanceListSuppliers.toProvider(SERVICE,
-					list);
+			ObjectProvider<ServiceInstanceListSupplier> suppliers = provider(this.instances);
 			SchedulerRegistry registry = new SchedulerRegistry((id) -> SchedulerConfig.ofDefaults(), NanoClock.SYSTEM);
 			this.loadBalancer = new LatencyAwareLoadBalancer(suppliers, SERVICE, registry.scheduler(SERVICE));
 			this.request = request(this.attributes);
@@ -140,9 +162,7 @@ public class LoadBalancerChooseBenchmark {
 
 		@Setup(Level.Trial)
 		public void setUp() {
-			ServiceInstance[] list = serviceInstances(this.instances).toArray(ServiceInstance[]::new);
-			this.loadBalancer = new RoundRobinLoadBalancer(ServiceInstanceListSuppliers.toProvider(SERVICE, list),
-					SERVICE);
+			this.loadBalancer = new RoundRobinLoadBalancer(provider(this.instances), SERVICE);
 			this.request = request(new HashMap<>());
 		}
 
