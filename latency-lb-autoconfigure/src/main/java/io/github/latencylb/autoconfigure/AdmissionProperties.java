@@ -38,7 +38,8 @@ public final class AdmissionProperties {
 		private boolean enabled = true;
 
 		/**
-		 * Request path patterns of health checks (Spring PathPattern syntax, as in Gateway's Path predicate).
+		 * Request path patterns of health checks (Spring PathPattern syntax, as in
+		 * Gateway's Path predicate).
 		 */
 		private List<String> healthCheckPaths = new ArrayList<>(List.of("/health", "/healthz", "/actuator/health/**"));
 
