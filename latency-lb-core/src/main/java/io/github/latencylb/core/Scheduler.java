@@ -32,9 +32,10 @@ import org.jspecify.annotations.Nullable;
  * key; (3) otherwise to the lowest {@code EWMA x (in-flight + 1)} among the next
  * {@code candidates} fit instances on the ring, chosen at random among near-equal ones.
  * The flow is recorded where it lands. A recorded flow never moves for load alone; it
- * moves only when its instance stops being fit, at most {@code maxMovesPerSecond} per
- * second while the instance is merely slow, and goes back home only after it was idle
- * past the idle timeout.
+ * moves only when its instance stops being fit and a better one exists (in panic, when
+ * nothing is fit, it stays), at most {@code maxMovesPerSecond} per second while the
+ * instance is merely slow, and goes back home only after it was idle past the idle
+ * timeout.
  * <p>
  * Slowness uses a robust signal: an instance's windowed median latency (HdrHistogram, at
  * least {@code minSamples} samples) above {@code latencyFactor} x the fleet's (lower)
@@ -46,9 +47,10 @@ import org.jspecify.annotations.Nullable;
  * ({@code failurePenalty}).
  * <p>
  * Keyless requests take the better of two random fit instances by peak-EWMA score
- * (Mitzenmacher's power of two choices; Finagle's peak EWMA). Thread-safe:
- * {@link #choose} runs concurrently on event-loop threads and never blocks; the instance
- * set and configuration are swapped atomically.
+ * (Mitzenmacher's power of two choices; Finagle's peak EWMA); an instance in slow start
+ * takes part in a draw with probability equal to its warmth. Thread-safe: {@link #choose}
+ * runs concurrently on event-loop threads and never blocks; the instance set and
+ * configuration are swapped atomically.
  */
 public final class Scheduler {
 
@@ -132,7 +134,8 @@ public final class Scheduler {
 	/**
 	 * Replace the instance set. Cheap when nothing changed. Instances seen for the first
 	 * time after the first non-empty set start slow start; departed instances are
-	 * forgotten (their flows move when next seen).
+	 * forgotten (their flows move when next seen); an instance whose weight changed keeps
+	 * its flows.
 	 * @param instances the instances and their weights
 	 * @return whether the set changed
 	 */
@@ -209,6 +212,11 @@ public final class Scheduler {
 		InstanceStats previous = null;
 		if (pin != null) {
 			InstanceStats current = topology.instances.get(pin.instance().id);
+			if (current != null && current != pin.instance()) {
+				// The same instance under a new weight: the flow follows it, no move.
+				this.flows.put(keyHash, current, pin.home());
+				pin = new FlowTable.Pin(current, pin.home());
+			}
 			previous = pin.instance();
 			if (current == pin.instance() && !excluded.contains(current.id)) {
 				if (!current.ejected(now) && !current.slow) {
@@ -362,6 +370,12 @@ public final class Scheduler {
 			target = bestCandidate(topology, keyHash, homeId, excluded, now);
 			reason = why;
 		}
+		if (previous != null && !excluded.contains(previous.id) && topology.instances.get(previous.id) == previous
+				&& unfitness(previous, now) <= unfitness(target, now)) {
+			// Panic: nothing better than where the flow is. Moving it between equally
+			// unfit instances would only make it flap.
+			target = previous;
+		}
 		boolean atHome = target == home;
 		if (atHome && why != null) {
 			reason = (cause != null) ? DecisionReason.HOME : DecisionReason.NEW_FLOW;
@@ -463,16 +477,22 @@ public final class Scheduler {
 			.isEmpty();
 	}
 
+	/**
+	 * The lowest-scoring candidate, at random among those within the near-equal tolerance
+	 * of it. Each score is read once: in-flight counts change concurrently.
+	 */
 	private InstanceStats lowestScore(List<InstanceStats> candidates, long now) {
+		double[] scores = new double[candidates.size()];
 		double best = Double.MAX_VALUE;
-		for (InstanceStats candidate : candidates) {
-			best = Math.min(best, score(candidate, now));
+		for (int i = 0; i < scores.length; i++) {
+			scores[i] = score(candidates.get(i), now);
+			best = Math.min(best, scores[i]);
 		}
 		double limit = best * (1 + this.config.nearEqualTolerance());
 		List<InstanceStats> near = new ArrayList<>(candidates.size());
-		for (InstanceStats candidate : candidates) {
-			if (score(candidate, now) <= limit) {
-				near.add(candidate);
+		for (int i = 0; i < scores.length; i++) {
+			if (scores[i] <= limit) {
+				near.add(candidates.get(i));
 			}
 		}
 		return (near.size() == 1) ? near.get(0) : near.get(this.random.nextInt(near.size()));
@@ -498,19 +518,45 @@ public final class Scheduler {
 		if (aOver != bOver) {
 			return aOver ? b : a;
 		}
-		return (score(a, now) <= score(b, now)) ? a : b;
+		double aWarmth = a.warmth(now, this.config);
+		double bWarmth = b.warmth(now, this.config);
+		boolean aTakesPart = aWarmth >= 1.0 || this.random.nextDouble() < aWarmth;
+		boolean bTakesPart = bWarmth >= 1.0 || this.random.nextDouble() < bWarmth;
+		if (aTakesPart != bTakesPart) {
+			return aTakesPart ? a : b;
+		}
+		return (keylessScore(a, aWarmth, now) <= keylessScore(b, bWarmth, now)) ? a : b;
+	}
+
+	/**
+	 * Peak EWMA x (in-flight / warmth + 1) / weight. With {@link #twoChoices} letting a
+	 * warming instance take part in a draw only with probability {@code warmth}, its
+	 * share of keyless requests follows its effective weight both when nothing is in
+	 * flight (where a score penalty alone would let it win nothing until warm) and under
+	 * load (where the scaled in-flight term holds it to that share, as in weighted least
+	 * request).
+	 */
+	private double keylessScore(InstanceStats instance, double warmth, long now) {
+		return cost(instance, now) * (instance.inflight.get() / warmth + 1) / instance.weight;
 	}
 
 	/**
 	 * Peak EWMA x (in-flight + 1), divided by the effective weight (slow start included).
 	 */
 	private double score(InstanceStats instance, long now) {
+		double weight = instance.weight * instance.warmth(now, this.config);
+		return cost(instance, now) * (instance.inflight.get() + 1) / weight;
+	}
+
+	/**
+	 * Peak EWMA, or the fleet's median EWMA for an instance with no sample yet.
+	 */
+	private double cost(InstanceStats instance, long now) {
 		double cost = instance.ewma.value(now);
 		if (cost < 0) {
 			cost = (this.defaultCost > 0) ? this.defaultCost : 1_000_000;
 		}
-		double weight = instance.weight * instance.warmth(now, this.config);
-		return cost * (instance.inflight.get() + 1) / weight;
+		return cost;
 	}
 
 	private boolean overCap(InstanceStats instance, Topology topology) {
@@ -518,6 +564,14 @@ public final class Scheduler {
 		long cap = (long) Math.ceil(this.config.balanceFactor() * (this.totalInflight.get() + 1) * share);
 		cap = Math.max(cap, this.config.minSlots());
 		return instance.inflight.get() + 1 > cap;
+	}
+
+	/**
+	 * 0 when fit for new flows, 1 when merely available (draining or slow), 2 when
+	 * ejected.
+	 */
+	private int unfitness(InstanceStats instance, long now) {
+		return fitForNew(instance, now) ? 0 : instance.ejected(now) ? 2 : 1;
 	}
 
 	private boolean fitForNew(InstanceStats instance, long now) {

@@ -18,7 +18,7 @@ import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
  */
 final class Fleet {
 
-	final FakeClock clock = new FakeClock();
+	final FakeClock clock;
 
 	final SchedulerConfig config;
 
@@ -35,6 +35,11 @@ final class Fleet {
 	}
 
 	Fleet(SchedulerConfig config, List<WeightedInstance> instances, long seed) {
+		this(config, instances, seed, new FakeClock());
+	}
+
+	Fleet(SchedulerConfig config, List<WeightedInstance> instances, long seed, FakeClock clock) {
+		this.clock = clock;
 		this.config = config;
 		this.scheduler = new Scheduler("demo", config, this.clock, new SplittableRandom(seed));
 		this.keys = new SplittableRandom(~seed);
