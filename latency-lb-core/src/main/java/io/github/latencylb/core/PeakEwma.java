@@ -48,7 +48,10 @@ public final class PeakEwma {
 			this.cost = this.cost * w + latencyNanos * (1 - w);
 		}
 		this.seen = true;
-		this.stamp = Math.max(this.stamp, nowNanos);
+		if (nowNanos - this.stamp > 0) {
+			// Compared by difference: nanoTime values may wrap around.
+			this.stamp = nowNanos;
+		}
 	}
 
 	/**

@@ -57,6 +57,15 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 	 * Validate on construction.
 	 */
 	public SchedulerConfig {
+		present(latencyDecay, "latencyDecay");
+		present(latencyWindow, "latencyWindow");
+		present(failurePenalty, "failurePenalty");
+		present(minSlowLatency, "minSlowLatency");
+		present(idleTimeout, "idleTimeout");
+		present(slowStartDuration, "slowStartDuration");
+		present(baseEjectionTime, "baseEjectionTime");
+		present(maxEjectionTime, "maxEjectionTime");
+		present(refreshInterval, "refreshInterval");
 		check(virtualNodes >= 1 && virtualNodes <= 100_000, "virtualNodes", virtualNodes, "between 1 and 100000");
 		check(balanceFactor > 1.0, "balanceFactor", balanceFactor, "greater than 1");
 		check(minSlots >= 1, "minSlots", minSlots, "at least 1");
@@ -121,6 +130,10 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 
 	private static boolean positive(Duration duration) {
 		return !duration.isNegative() && !duration.isZero();
+	}
+
+	private static void present(Object value, String field) {
+		check(value != null, field, null, "set");
 	}
 
 	private static void check(boolean ok, String field, Object value, String expected) {
