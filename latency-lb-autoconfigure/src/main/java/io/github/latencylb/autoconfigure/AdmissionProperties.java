@@ -326,7 +326,7 @@ public final class AdmissionProperties {
 		/**
 		 * Response statuses retried, for idempotent methods only.
 		 */
-		private List<Integer> statuses = new ArrayList<>(List.of(502, 503, 504));
+		private List<@Min(100) @Max(599) Integer> statuses = new ArrayList<>(List.of(502, 503, 504));
 
 		public int getMaxAttempts() {
 			return this.maxAttempts;
@@ -352,7 +352,7 @@ public final class AdmissionProperties {
 			this.minRetriesPerSecond = minRetriesPerSecond;
 		}
 
-		public List<Integer> getStatuses() {
+		public List<@Min(100) @Max(599) Integer> getStatuses() {
 			return this.statuses;
 		}
 

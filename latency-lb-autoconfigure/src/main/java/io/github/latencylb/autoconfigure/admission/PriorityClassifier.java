@@ -35,15 +35,15 @@ public final class PriorityClassifier {
 	 * @param properties the priority properties
 	 */
 	public PriorityClassifier(AdmissionProperties.Priority properties) {
-		this.healthCheckPaths = patterns(properties.getHealthCheckPaths());
+		this.healthCheckPaths = patterns(properties.getHealthCheckPaths(), "latency-lb.priority.health-check-paths");
 		this.healthCheckUserAgents = properties.getHealthCheckUserAgents()
 			.stream()
 			.map(PriorityClassifier::glob)
 			.toList();
 		this.healthCheckClass = properties.getHealthCheckClass();
 		this.defaultClass = properties.getDefaultClass();
-		for (AdmissionProperties.Rule rule : properties.getRules()) {
-			this.rules.add(new CompiledRule(rule));
+		for (int i = 0; i < properties.getRules().size(); i++) {
+			this.rules.add(new CompiledRule(properties.getRules().get(i), "latency-lb.priority.rules[" + i + "]"));
 		}
 	}
 
@@ -82,8 +82,18 @@ public final class PriorityClassifier {
 		return false;
 	}
 
-	private static List<PathPattern> patterns(List<String> patterns) {
-		return patterns.stream().map(PathPatternParser.defaultInstance::parse).toList();
+	private static List<PathPattern> patterns(List<String> patterns, String property) {
+		List<PathPattern> parsed = new ArrayList<>(patterns.size());
+		for (String pattern : patterns) {
+			try {
+				parsed.add(PathPatternParser.defaultInstance.parse(pattern));
+			}
+			catch (RuntimeException ex) {
+				throw new IllegalArgumentException(
+						property + ": invalid path pattern '" + pattern + "': " + ex.getMessage(), ex);
+			}
+		}
+		return List.copyOf(parsed);
 	}
 
 	/**
@@ -118,11 +128,19 @@ public final class PriorityClassifier {
 
 		final int offset;
 
-		CompiledRule(AdmissionProperties.Rule rule) {
-			this.paths = patterns(rule.getPaths());
+		CompiledRule(AdmissionProperties.Rule rule, String property) {
+			this.paths = patterns(rule.getPaths(), property + ".paths");
 			this.methods = rule.getMethods().stream().map((m) -> m.toUpperCase(Locale.ROOT)).toList();
 			this.headers = new java.util.LinkedHashMap<>();
-			rule.getHeaders().forEach((name, regex) -> this.headers.put(name, Pattern.compile(regex)));
+			rule.getHeaders().forEach((name, regex) -> {
+				try {
+					this.headers.put(name, Pattern.compile(regex));
+				}
+				catch (RuntimeException ex) {
+					throw new IllegalArgumentException(property + ".headers." + name + ": invalid regular expression '"
+							+ regex + "': " + ex.getMessage(), ex);
+				}
+			});
 			this.priorityClass = rule.getPriorityClass();
 			this.offset = rule.getOffset();
 		}

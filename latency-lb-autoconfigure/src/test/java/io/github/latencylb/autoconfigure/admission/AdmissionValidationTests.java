@@ -1,0 +1,72 @@
+package io.github.latencylb.autoconfigure.admission;
+
+import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cloud.loadbalancer.config.LoadBalancerAutoConfiguration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bad admission settings fail start-up with a message naming the property.
+ */
+class AdmissionValidationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(LatencyLbAutoConfiguration.class,
+				LatencyLbAdmissionAutoConfiguration.class, LoadBalancerAutoConfiguration.class));
+
+	@Test
+	void runWhenRulePathPatternIsInvalidShouldFailNamingTheRule() {
+		this.runner
+			.withPropertyValues("latency-lb.priority.rules[0].paths=/api/**/orders",
+					"latency-lb.priority.rules[0].priority-class=5")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.contains("latency-lb.priority.rules[0].paths")
+				.contains("/api/**/orders"));
+	}
+
+	@Test
+	void runWhenRuleHeaderRegexIsInvalidShouldFailNamingTheHeader() {
+		this.runner.withPropertyValues("latency-lb.priority.rules[0].headers.X-Tier=gold(")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.contains("latency-lb.priority.rules[0].headers.X-Tier"));
+	}
+
+	@Test
+	void runWhenRetryStatusIsOutOfRangeShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.retry.statuses=502,999")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("retry.statuses")
+				.contains("999"));
+	}
+
+	@Test
+	void runWhenQueueTimeoutIsZeroShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.queue.timeout=0s")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("queue.timeout"));
+	}
+
+	@Test
+	void runWhenSettingsAreValidShouldStart() {
+		this.runner
+			.withPropertyValues("latency-lb.priority.rules[0].paths=/api/checkout/**",
+					"latency-lb.priority.rules[0].headers.X-Tier=gold|platinum",
+					"latency-lb.priority.rules[0].priority-class=-10")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(PriorityClassifierGlobalFilter.class)
+				.hasSingleBean(AdmissionGlobalFilter.class)
+				.hasSingleBean(RetryGlobalFilter.class));
+	}
+
+	private static String messages(Throwable failure) {
+		assertThat(failure).as("start-up should have failed").isNotNull();
+		StringBuilder all = new StringBuilder();
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			all.append(t.getMessage()).append('\n');
+		}
+		return all.toString();
+	}
+
+}
