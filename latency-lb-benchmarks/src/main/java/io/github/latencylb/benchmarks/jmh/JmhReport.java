@@ -35,6 +35,11 @@ public final class JmhReport {
 		md.append("`flows = 0`: a keyless request (power of two choices). Otherwise a request of a flow already "
 				+ "in a table of that many flows.\n\n");
 		md.append(grid(rows, "SchedulerChooseBenchmark.choose"));
+		md.append("\nControls, same keys in the same order (ns/op): a bare `ConcurrentHashMap<Long, Object>` get "
+				+ "(the memory latency any table of that size pays here), then a Caffeine cache with the flow "
+				+ "table's settings (what its bookkeeping adds).\n\n");
+		md.append(grid(rows, "MapLookupBaselineBenchmark.get"));
+		md.append('\n').append(grid(rows, "MapLookupBaselineBenchmark.caffeineGet"));
 		md.append("\n#### Through Spring Cloud LoadBalancer: `choose(Request)` (ns/op)\n\n");
 		md.append(versus(rows));
 		md.append("\n#### Heap per tracked flow (32 instances, default configuration)\n\n").append(memory);
@@ -55,13 +60,13 @@ public final class JmhReport {
 				}
 			}
 		}
-		StringBuilder md = new StringBuilder("| instances |");
+		StringBuilder md = new StringBuilder(cells.containsKey("") ? "|" : "| instances |");
 		flows.forEach((f) -> md.append(" flows = ").append(f).append(" |"));
-		md.append("\n| ---: |");
+		md.append(cells.containsKey("") ? "\n|" : "\n| ---: |");
 		flows.forEach((f) -> md.append(" ---: |"));
 		md.append('\n');
 		cells.forEach((instances, byFlows) -> {
-			md.append("| ").append(instances).append(" |");
+			md.append(instances.isEmpty() ? "|" : "| " + instances + " |");
 			flows.forEach((f) -> md.append(' ').append(byFlows.getOrDefault(f, "")).append(" |"));
 			md.append('\n');
 		});
@@ -103,9 +108,13 @@ public final class JmhReport {
 			}
 			List<String> f = split(line);
 			rows.add(new Row(f.get(benchmark), Double.parseDouble(f.get(score)), parseOrNaN(f.get(error)),
-					(flows >= 0) ? f.get(flows) : "", (instances >= 0) ? f.get(instances) : ""));
+					field(f, flows), field(f, instances)));
 		}
 		return rows;
+	}
+
+	private static String field(List<String> fields, int index) {
+		return (index >= 0 && index < fields.size()) ? fields.get(index) : "";
 	}
 
 	private static double parseOrNaN(String value) {
