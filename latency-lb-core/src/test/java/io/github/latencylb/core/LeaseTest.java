@@ -141,6 +141,48 @@ class LeaseTest {
 	}
 
 	@Test
+	void concurrentFallbacksShouldNeverFailWhileInflightCountsChange() throws Exception {
+		// Every choice ranks candidates (the key's home is excluded) while other threads
+		// move the in-flight counts the ranking reads.
+		Scheduler scheduler = new Scheduler("demo", SchedulerConfig.ofDefaults(), this.fleet.clock,
+				new SynchronizedRandom(43));
+		scheduler.updateInstances(Fleet.instances(4));
+		ConsistentHashRing ring = ConsistentHashRing.build(Fleet.instances(4),
+				SchedulerConfig.ofDefaults().virtualNodes());
+		int threads = 4;
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		CountDownLatch go = new CountDownLatch(1);
+		List<Future<?>> futures = new ArrayList<>();
+		try {
+			for (int t = 0; t < threads; t++) {
+				futures.add(pool.submit(() -> {
+					go.await();
+					ThreadLocalRandom random = ThreadLocalRandom.current();
+					List<Lease> open = new ArrayList<>();
+					for (int i = 0; i < 100_000; i++) {
+						long key = random.nextLong();
+						Decision decision = scheduler.chooseForFlow(key, Set.of(ring.home(key)));
+						open.add(scheduler.start(decision));
+						if (open.size() > 3) {
+							open.remove(random.nextInt(open.size())).release();
+						}
+					}
+					open.forEach(Lease::release);
+					return null;
+				}));
+			}
+			go.countDown();
+			for (Future<?> future : futures) {
+				future.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(scheduler.totalInflight()).isZero();
+	}
+
+	@Test
 	void racingReleasesOfOneLeaseShouldReleaseItOnce() throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(4);
 		try {
