@@ -211,9 +211,9 @@ public class SchedulerProperties {
 		private Duration minSlowLatency = Duration.ofMillis(2);
 
 		/**
-		 * An instance is also slow when its oldest outstanding request is older than this
-		 * factor times the slowness threshold (a stuck instance is noticed before it
-		 * answers).
+		 * An instance is also slow (stuck) when two requests sent since its last response
+		 * are both older than this factor times the slowness threshold: a hung instance
+		 * is noticed before it answers, one long request alone is not enough.
 		 */
 		@DecimalMin("1.0")
 		private double stuckFactor = 10.0;

@@ -118,8 +118,9 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		})).onErrorResume((ex) -> {
 			boolean notSent = ex instanceof AdmissionRejectedException || isConnectFailure(ex);
 			boolean retriable = notSent || (idempotent(exchange) && isReset(ex));
-			Mono<Void> otherwise = (ex instanceof AdmissionRejectedException rejected) ? reject(exchange, rejected)
-					: Mono.error(ex);
+			// Deferred: writing the 503 must happen only if no retry follows.
+			Mono<Void> otherwise = (ex instanceof AdmissionRejectedException rejected)
+					? Mono.defer(() -> reject(exchange, rejected)) : Mono.error(ex);
 			if (!retriable || exchange.getResponse().isCommitted()) {
 				return otherwise;
 			}
