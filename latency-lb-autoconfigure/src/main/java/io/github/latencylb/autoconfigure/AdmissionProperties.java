@@ -279,6 +279,15 @@ public final class AdmissionProperties {
 		@Min(0)
 		private int maxLength = 1000;
 
+		/**
+		 * Requests that must be waiting at a flow's instance (with no free permit) before
+		 * the flow's requests overflow to another instance and before new work avoids it.
+		 * 1 reacts to any queue; raise it to keep more requests on their instance at high
+		 * but healthy load.
+		 */
+		@Min(1)
+		private int overflowMinLength = 1;
+
 		public Duration getTimeout() {
 			return this.timeout;
 		}
@@ -293,6 +302,14 @@ public final class AdmissionProperties {
 
 		public void setMaxLength(int maxLength) {
 			this.maxLength = maxLength;
+		}
+
+		public int getOverflowMinLength() {
+			return this.overflowMinLength;
+		}
+
+		public void setOverflowMinLength(int overflowMinLength) {
+			this.overflowMinLength = overflowMinLength;
 		}
 
 	}

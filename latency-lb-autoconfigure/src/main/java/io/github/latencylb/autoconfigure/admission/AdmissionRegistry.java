@@ -91,7 +91,27 @@ public class AdmissionRegistry {
 	 * @return the view
 	 */
 	public AdmissionView viewOf(String serviceId) {
+		return viewOf(serviceId, 1);
+	}
+
+	/**
+	 * Return what a service's scheduler may see of admission, where an instance counts as
+	 * saturated only with no free permit and at least {@code overflowMinLength} requests
+	 * waiting.
+	 * @param serviceId the service
+	 * @param overflowMinLength waiting requests that make a full instance saturated, at
+	 * least 1
+	 * @return the view
+	 */
+	public AdmissionView viewOf(String serviceId, int overflowMinLength) {
 		return new AdmissionView() {
+
+			@Override
+			public boolean saturated(String instanceId) {
+				PriorityAdmissionQueue queue = find(serviceId, instanceId);
+				return queue != null && queue.queueLength() >= overflowMinLength
+						&& queue.pool().availablePermits() == 0;
+			}
 
 			@Override
 			public boolean hasFreePermit(String instanceId) {

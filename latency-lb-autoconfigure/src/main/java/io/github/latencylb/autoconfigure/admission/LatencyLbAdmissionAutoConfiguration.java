@@ -73,9 +73,9 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	 * Let each scheduler see its instances' admission state, and drop the queues and
 	 * bulkheads of instances that leave.
 	 */
-	static void connect(SchedulerRegistry schedulers, AdmissionRegistry admission) {
+	static void connect(SchedulerRegistry schedulers, AdmissionRegistry admission, int overflowMinLength) {
 		schedulers.addListener((scheduler) -> {
-			scheduler.setAdmissionView(admission.viewOf(scheduler.serviceId()));
+			scheduler.setAdmissionView(admission.viewOf(scheduler.serviceId(), overflowMinLength));
 			scheduler.addTopologyListener((ids) -> admission.retain(scheduler.serviceId(), ids));
 		});
 	}
@@ -104,7 +104,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 					(serviceId, instanceId) -> new BulkheadPermitPool(
 							registry.bulkhead(AdmissionRegistry.nameOf(serviceId, instanceId), config)),
 					registry::remove, properties.getQueue().getMaxLength());
-			connect(schedulers, admission);
+			connect(schedulers, admission, properties.getQueue().getOverflowMinLength());
 			return admission;
 		}
 
@@ -122,7 +122,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 			AdmissionRegistry admission = new AdmissionRegistry(
 					(serviceId, instanceId) -> new SemaphorePermitPool(permits), (name) -> {
 					}, properties.getQueue().getMaxLength());
-			connect(schedulers, admission);
+			connect(schedulers, admission, properties.getQueue().getOverflowMinLength());
 			return admission;
 		}
 

@@ -9,6 +9,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 
 /**
  * The HAProxy write-up's surge, driven through a gateway on loopback: many more
@@ -27,12 +28,30 @@ final class HealthCheckPriorityScenario {
 
 	private final HttpClient client;
 
+	private final HttpClient healthChecker;
+
+	private final ConnectionProvider pool = ConnectionProvider.builder("scenario")
+		.maxConnections(1000)
+		.pendingAcquireMaxCount(-1)
+		.build();
+
+	private final ConnectionProvider healthPool = ConnectionProvider.builder("health-checker")
+		.maxConnections(50)
+		.build();
+
+	// Own event loops, as separate processes would have: neither the load nor the health
+	// checker
+	// waits behind the gateway's own work (or each other's) in Reactor Netty's shared
+	// loops.
+	private final LoopResources loops = LoopResources.create("scenario", 2, true);
+
+	private final LoopResources healthLoops = LoopResources.create("health-checker", 1, true);
+
 	HealthCheckPriorityScenario(int port) {
-		ConnectionProvider pool = ConnectionProvider.builder("scenario")
-			.maxConnections(1000)
-			.pendingAcquireMaxCount(-1)
-			.build();
-		this.client = HttpClient.create(pool).baseUrl("http://127.0.0.1:" + port);
+		this.client = HttpClient.create(this.pool).runOn(this.loops).baseUrl("http://127.0.0.1:" + port);
+		this.healthChecker = HttpClient.create(this.healthPool)
+			.runOn(this.healthLoops)
+			.baseUrl("http://127.0.0.1:" + port);
 	}
 
 	void run(int regularClients, Duration duration) {
@@ -40,7 +59,7 @@ final class HealthCheckPriorityScenario {
 		Mono<Void> regular = Flux.range(0, regularClients).flatMap((i) -> regularLoop(end), regularClients).then();
 		Mono<Void> health = Flux.interval(Duration.ofMillis(200))
 			.takeWhile((tick) -> System.nanoTime() < end)
-			.flatMap((tick) -> this.client.get()
+			.flatMap((tick) -> this.healthChecker.get()
 				.uri("/health")
 				.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
 				.timeout(Duration.ofSeconds(1))
@@ -50,7 +69,15 @@ final class HealthCheckPriorityScenario {
 					return Mono.empty();
 				}))
 			.then();
-		Mono.when(regular, health).block(duration.plusSeconds(30));
+		try {
+			Mono.when(regular, health).block(duration.plusSeconds(30));
+		}
+		finally {
+			this.pool.disposeLater().block(Duration.ofSeconds(10));
+			this.healthPool.disposeLater().block(Duration.ofSeconds(10));
+			this.loops.disposeLater().block(Duration.ofSeconds(10));
+			this.healthLoops.disposeLater().block(Duration.ofSeconds(10));
+		}
 	}
 
 	private Mono<Void> regularLoop(long end) {
