@@ -18,6 +18,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -37,11 +38,11 @@ import org.springframework.web.server.ServerWebExchange;
  * Bounded retries for {@code lb://} routes, on another instance: the failed instance is
  * excluded from the next choice, so the flow goes to the next candidate of its preference
  * list (and is recorded there). Retries when an attempt failed before the request was
- * sent (connection refused, queue full, queue timeout) and, for idempotent methods only,
- * on a reset connection or a configured status. At most {@code max-attempts} attempts,
- * and retries stay within a per-service {@link RetryBudget}. A request turned away by
- * admission and not retried gets a 503 with {@code Retry-After} and a short JSON body
- * naming the cause.
+ * sent (connection refused or closed before the request was written, queue full, queue
+ * timeout) and, for idempotent methods only, on a reset connection or a configured
+ * status. At most {@code max-attempts} attempts, and retries stay within a per-service
+ * {@link RetryBudget}. A request turned away by admission and not retried gets a 503 with
+ * {@code Retry-After} and a short JSON body naming the cause.
  */
 public class RetryGlobalFilter implements GlobalFilter, Ordered {
 
@@ -183,11 +184,19 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 
 	private static boolean isConnectFailure(Throwable ex) {
 		for (Throwable t = ex; t != null; t = t.getCause()) {
-			if (t instanceof ConnectException || t instanceof ConnectTimeoutException) {
+			if (t instanceof ConnectException || t instanceof ConnectTimeoutException || isClosedBeforeSend(t)) {
 				return true;
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * A pooled connection that the instance closed before the request was written
+	 * (Reactor Netty's {@code AbortedException.beforeSend()}): the request was not sent.
+	 */
+	private static boolean isClosedBeforeSend(Throwable t) {
+		return t instanceof AbortedException && t.getMessage() != null && t.getMessage().contains("BEFORE send");
 	}
 
 	private static boolean isReset(Throwable ex) {

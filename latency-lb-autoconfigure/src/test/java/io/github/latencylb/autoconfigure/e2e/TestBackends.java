@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -17,7 +21,7 @@ import org.springframework.cloud.client.ServiceInstance;
 /**
  * Real HTTP backends on loopback for end-to-end tests: Reactor Netty servers on free
  * ports, each answering with {@code X-Instance: <id>} after its (changeable) delay;
- * {@code /hang} waits 30 s.
+ * {@code /hang} waits 30 s; {@code /status503} answers 503 Service Unavailable.
  */
 final class TestBackends implements AutoCloseable {
 
@@ -52,15 +56,44 @@ final class TestBackends implements AutoCloseable {
 
 		final DisposableServer server;
 
+		private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+
+		private volatile boolean dead;
+
 		Backend(String id, Duration delay) {
 			this.id = id;
 			this.delay = new AtomicReference<>(delay);
-			this.server = HttpServer.create().host("127.0.0.1").port(0).handle((request, response) -> {
-				this.requests.incrementAndGet();
-				Duration wait = request.uri().startsWith("/hang") ? Duration.ofSeconds(30) : this.delay.get();
-				return Mono.delay(wait)
-					.then(response.header("X-Instance", id).sendString(Mono.just(id), StandardCharsets.UTF_8).then());
-			}).bindNow();
+			this.server = HttpServer.create()
+				.host("127.0.0.1")
+				.port(0)
+				.doOnConnection((connection) -> this.connections.add(connection.channel()))
+				.handle((request, response) -> {
+					if (this.dead) {
+						// Killed: a connection that slipped through is closed unanswered.
+						request.withConnection((connection) -> connection.channel().close());
+						return Mono.empty();
+					}
+					this.requests.incrementAndGet();
+					Duration wait = request.uri().startsWith("/hang") ? Duration.ofSeconds(30) : this.delay.get();
+					if (request.uri().startsWith("/status503")) {
+						response.status(HttpResponseStatus.SERVICE_UNAVAILABLE);
+					}
+					return Mono.delay(wait)
+						.then(response.header("X-Instance", id)
+							.sendString(Mono.just(id), StandardCharsets.UTF_8)
+							.then());
+				})
+				.bindNow();
+		}
+
+		/**
+		 * Kill this backend as a crash would: stop listening and close every open
+		 * connection at once, requests in progress included.
+		 */
+		void kill() {
+			this.dead = true;
+			this.server.disposeNow();
+			this.connections.close().awaitUninterruptibly();
 		}
 
 		ServiceInstance instance(String serviceId) {
