@@ -66,8 +66,10 @@ public final class PriorityAdmissionQueue {
 
 	/**
 	 * Ask for a permit. Granted at once if one is free and nobody of equal or better
-	 * priority waits; else queued if there is room; else rejected ({@code FULL}, holding
-	 * neither permit nor slot). Never blocks: the outcome is in {@link Ticket#granted()}.
+	 * priority waits; else queued if there is room; else, when the queue is full, queued
+	 * in place of the last waiter if it ranks strictly above it (that waiter is rejected
+	 * {@code FULL}); else rejected ({@code FULL}, holding neither permit nor slot). Never
+	 * blocks: the outcome is in {@link Ticket#granted()}.
 	 * @param priorityClass the priority class, lower is served first (HAProxy uses
 	 * -2047..2047)
 	 * @param offset the order within the class, lower is served first
@@ -80,6 +82,7 @@ public final class PriorityAdmissionQueue {
 		Ticket ticket;
 		@Nullable List<Ticket> handedOff;
 		Ticket.State outcome;
+		@Nullable Ticket evicted = null;
 		synchronized (this.lock) {
 			ticket = new Ticket(this, priorityClass, offset, deadlineNanos, this.sequence++, now);
 			handedOff = grantWhilePermitsFree(now);
@@ -91,10 +94,24 @@ public final class PriorityAdmissionQueue {
 			else if (this.waiting.size() < this.maxLength) {
 				this.waiting.add(ticket);
 			}
+			else if (this.maxLength > 0 && WaitList.SERVICE_ORDER.compare(ticket, this.waiting.peekLast()) < 0) {
+				// Full, but the newcomer ranks above the last waiter: the last one gives
+				// up its
+				// slot, so that a health check is never refused because regular traffic
+				// filled
+				// the queue.
+				evicted = this.waiting.peekLast();
+				this.waiting.remove(evicted);
+				evicted.moveTo(Ticket.State.REJECTED, now);
+				this.waiting.add(ticket);
+			}
 			else {
 				ticket.moveTo(Ticket.State.REJECTED, now);
 			}
 			outcome = ticket.state();
+		}
+		if (evicted != null) {
+			evicted.signalRejected(AdmissionRejectedException.Cause.FULL);
 		}
 		signalGranted(handedOff);
 		if (outcome == Ticket.State.GRANTED) {

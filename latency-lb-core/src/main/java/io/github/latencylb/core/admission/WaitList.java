@@ -51,6 +51,10 @@ final class WaitList {
 		return this.byService.isEmpty() ? null : this.byService.first();
 	}
 
+	@Nullable Ticket peekLast() {
+		return this.byService.isEmpty() ? null : this.byService.last();
+	}
+
 	@Nullable Ticket pollFirst() {
 		return this.byService.isEmpty() ? null : removeFirst();
 	}

@@ -98,8 +98,11 @@ class PriorityAdmissionQueueStressTest {
 				assertThat(ticket.state()).isIn(State.RELEASED, State.CANCELLED);
 			}
 			if (ticket.state() == State.REJECTED) {
-				assertThatExceptionOfType(CompletionException.class).isThrownBy(ticket.granted()::join)
-					.withCauseInstanceOf(AdmissionRejectedException.class);
+				// Rejected at arrival, or evicted later by a better-ranked arrival while
+				// its consumer
+				// may be giving up on its own future: either way it never completed
+				// normally.
+				assertThat(ticket.granted()).isCompletedExceptionally();
 			}
 		}
 		assertThat(pool.overRelease()).isNull();

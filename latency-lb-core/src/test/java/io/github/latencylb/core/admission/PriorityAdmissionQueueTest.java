@@ -72,7 +72,7 @@ class PriorityAdmissionQueueTest {
 		small.acquire(0, 0, NO_DEADLINE);
 		small.acquire(0, 0, NO_DEADLINE);
 		small.acquire(0, 0, NO_DEADLINE);
-		Ticket rejected = small.acquire(-1, 0, NO_DEADLINE);
+		Ticket rejected = small.acquire(0, 0, NO_DEADLINE);
 		assertThat(rejected.state()).isEqualTo(State.REJECTED);
 		assertRejected(rejected, Cause.FULL);
 		assertThat(small.queueLength()).isEqualTo(2);
@@ -81,6 +81,29 @@ class PriorityAdmissionQueueTest {
 		assertThat(rejected.expire()).isFalse();
 		assertThat(rejected.state()).isEqualTo(State.REJECTED);
 		assertThat(this.pool.releases()).isZero();
+	}
+
+	@Test
+	void acquireWhenQueueFullShouldLetABetterRankedArrivalTakeTheLastWaitersSlot() {
+		PriorityAdmissionQueue small = new PriorityAdmissionQueue(this.pool, 2);
+		Ticket holder = small.acquire(0, 0, NO_DEADLINE);
+		Ticket first = small.acquire(0, 0, NO_DEADLINE);
+		Ticket last = small.acquire(0, 5, NO_DEADLINE);
+		Ticket healthCheck = small.acquire(-2047, 0, NO_DEADLINE);
+		assertThat(healthCheck.state()).isEqualTo(State.QUEUED);
+		assertRejected(last, Cause.FULL);
+		assertThat(small.queueLength()).isEqualTo(2);
+		assertThat(first.state()).isEqualTo(State.QUEUED);
+		holder.release();
+		assertThat(healthCheck.state()).isEqualTo(State.GRANTED);
+		assertThat(first.state()).isEqualTo(State.QUEUED);
+		healthCheck.release();
+		assertThat(first.state()).isEqualTo(State.GRANTED);
+		first.release();
+		last.release();
+		last.cancel();
+		assertThat(this.pool.acquires()).isEqualTo(this.pool.releases());
+		assertThat(small.queueLength()).isZero();
 	}
 
 	@Test
