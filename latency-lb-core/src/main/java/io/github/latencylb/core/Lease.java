@@ -46,11 +46,35 @@ public final class Lease implements Comparable<Lease> {
 	 * @return whether this call recorded it
 	 */
 	public boolean recordResponse(boolean failure) {
+		return record(failure ? Outcome.FAILURE : Outcome.SUCCESS);
+	}
+
+	/**
+	 * Record the response of an overloaded instance that asked to be spared (a 503): it
+	 * counts as a slow sample, like a failure, but neither counts toward nor resets the
+	 * consecutive failures that eject an instance, so that overload never ejects healthy
+	 * instances one after another.
+	 * @return whether this call recorded it
+	 */
+	public boolean recordOverload() {
+		return record(Outcome.OVERLOAD);
+	}
+
+	private boolean record(Outcome outcome) {
 		if (!this.recorded.compareAndSet(false, true)) {
 			return false;
 		}
-		this.scheduler.record(this.instance, this.startNanos, failure);
+		this.scheduler.record(this.instance, this.startNanos, outcome);
 		return true;
+	}
+
+	/**
+	 * What a response says of its instance.
+	 */
+	enum Outcome {
+
+		SUCCESS, FAILURE, OVERLOAD
+
 	}
 
 	/**

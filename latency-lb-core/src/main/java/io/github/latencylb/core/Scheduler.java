@@ -596,17 +596,21 @@ public final class Scheduler {
 		return result;
 	}
 
-	void record(InstanceStats instance, long startNanos, boolean failure) {
+	void record(InstanceStats instance, long startNanos, Lease.Outcome outcome) {
 		long now = this.clock.nanoTime();
 		long latency = Math.max(0, now - startNanos);
-		if (failure) {
+		if (outcome != Lease.Outcome.SUCCESS) {
 			latency = Math.max(latency, this.config.failurePenalty().toNanos());
 		}
 		instance.ewma.observe(latency, now);
 		instance.window.record(latency, now);
 		instance.lastResponseNanos = now;
-		if (!failure) {
+		if (outcome == Lease.Outcome.SUCCESS) {
 			instance.consecutiveFailures.set(0);
+			return;
+		}
+		if (outcome == Lease.Outcome.OVERLOAD) {
+			// Overload is not breakage: ejecting for it would cascade through the fleet.
 			return;
 		}
 		int threshold = this.config.consecutiveFailures();

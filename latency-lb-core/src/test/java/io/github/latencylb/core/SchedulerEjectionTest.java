@@ -62,6 +62,20 @@ class SchedulerEjectionTest {
 	}
 
 	@Test
+	void overloadResponsesShouldNeverEjectNorResetTheFailureCount() {
+		for (int i = 0; i < 50; i++) {
+			this.fleet.hold(this.failing).recordOverload();
+		}
+		assertThat(this.fleet.stateOf(this.failing).state()).isEqualTo(InstanceState.ACTIVE);
+		assertThat(this.fleet.stateOf(this.failing).consecutiveFailures()).isZero();
+		fail(this.failing, 4);
+		this.fleet.hold(this.failing).recordOverload();
+		assertThat(this.fleet.stateOf(this.failing).consecutiveFailures()).isEqualTo(4);
+		fail(this.failing, 1);
+		assertThat(this.fleet.stateOf(this.failing).state()).isEqualTo(InstanceState.EJECTED);
+	}
+
+	@Test
 	void ejectionShouldLastBaseTimeThenGrowOnRepeat() {
 		Duration base = this.config.baseEjectionTime();
 		fail(this.failing, 5);

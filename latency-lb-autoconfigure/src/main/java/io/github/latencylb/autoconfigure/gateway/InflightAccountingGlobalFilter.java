@@ -18,10 +18,10 @@ import org.springframework.web.server.ServerWebExchange;
  * latency back to the scheduler. Spring Cloud Gateway does not call
  * {@code LoadBalancerLifecycle.onComplete} when the client cancels, so this filter owns
  * the accounting: the lease starts right after the load balancer chose, the latency is
- * the time to response headers (5xx counts as a failure, an error with no response as a
- * failure), and the in-flight slot is released in {@code doFinally}, exactly once, on
- * success, error or cancellation. Runs once per attempt, so retries are counted on the
- * instance each attempt went to.
+ * the time to response headers (5xx counts as a failure, 503 as overload that never
+ * ejects, an error with no response as a failure), and the in-flight slot is released in
+ * {@code doFinally}, exactly once, on success, error or cancellation. Runs once per
+ * attempt, so retries are counted on the instance each attempt went to.
  */
 public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 
@@ -40,7 +40,7 @@ public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 		Lease lease = chosen.start();
 		exchange.getResponse().beforeCommit(() -> {
 			if (!lease.isReleased()) {
-				lease.recordResponse(isFailure(exchange.getResponse().getStatusCode()));
+				record(lease, exchange.getResponse().getStatusCode());
 			}
 			return Mono.empty();
 		});
@@ -50,14 +50,23 @@ public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 			}
 			else if (signal == SignalType.ON_COMPLETE) {
 				// Responses that completed without committing (or before the hook ran).
-				lease.recordResponse(isFailure(exchange.getResponse().getStatusCode()));
+				record(lease, exchange.getResponse().getStatusCode());
 			}
 			lease.release();
 		});
 	}
 
-	private static boolean isFailure(HttpStatusCode status) {
-		return status != null && status.is5xxServerError();
+	/**
+	 * 5xx is a failure, except 503: an overloaded instance asking to be spared is a slow
+	 * sample but never a step towards ejection.
+	 */
+	private static void record(Lease lease, HttpStatusCode status) {
+		if (status != null && status.value() == 503) {
+			lease.recordOverload();
+		}
+		else {
+			lease.recordResponse(status != null && status.is5xxServerError());
+		}
 	}
 
 	@Override

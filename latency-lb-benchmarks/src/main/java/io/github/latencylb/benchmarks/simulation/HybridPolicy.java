@@ -73,7 +73,15 @@ final class HybridPolicy implements Policy {
 			@Override
 			public void completed(boolean failure) {
 				if (this.lease != null) {
-					this.lease.recordResponse(failure);
+					// Every simulated failure is overload (a full or timed-out queue, a
+					// 503), which
+					// the starter records as overload: a slow sample that never ejects.
+					if (failure) {
+						this.lease.recordOverload();
+					}
+					else {
+						this.lease.recordResponse(false);
+					}
 					this.lease.release();
 				}
 			}
