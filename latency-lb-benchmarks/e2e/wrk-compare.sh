@@ -17,6 +17,8 @@ BASELINE_PORT=19082
 OUT=${OUT:-target/wrk-compare}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+# Remove the old jar first: otherwise the jar plugin may keep it and repackaging keeps its old nested jars.
+rm -f sample-gateway/target/sample-gateway-0.1.0-SNAPSHOT.jar sample-gateway/target/sample-gateway-0.1.0-SNAPSHOT.jar.original
 ./mvnw -B -q -pl sample-gateway -am -Dmaven.test.skip=true -Dspring-javaformat.skip=true package
 JAR=sample-gateway/target/sample-gateway-0.1.0-SNAPSHOT.jar
 mkdir -p "$OUT"
@@ -36,10 +38,16 @@ for i in $(seq 0 $((BACKENDS - 1))); do
 done
 common=(--sample.demo-backends.enabled=false --logging.level.root=WARN "${discovery[@]}")
 jfr=()
-if [ -n "${JFR:-}" ]; then jfr=("-XX:StartFlightRecording=filename=$OUT/ours.jfr,settings=profile"); fi
-java -Xmx512m "${jfr[@]}" -jar "$JAR" --server.port=$OURS_PORT "${common[@]}" > "$OUT/ours.log" 2>&1 &
+jfr_baseline=()
+if [ -n "${JFR:-}" ]; then
+	jfr=("-XX:StartFlightRecording=filename=$OUT/ours.jfr,settings=profile")
+	jfr_baseline=("-XX:StartFlightRecording=filename=$OUT/baseline.jfr,settings=profile")
+fi
+# OURS_ARGS: extra arguments for the latency-lb gateway, e.g. to switch parts off and attribute the cost.
+read -r -a ours_args <<< "${OURS_ARGS:-}"
+java -Xmx512m "${jfr[@]}" -jar "$JAR" --server.port=$OURS_PORT "${common[@]}" "${ours_args[@]}" > "$OUT/ours.log" 2>&1 &
 pids+=($!)
-java -Xmx512m -jar "$JAR" --server.port=$BASELINE_PORT --latency-lb.enabled=false "${common[@]}" > "$OUT/baseline.log" 2>&1 &
+java -Xmx512m "${jfr_baseline[@]}" -jar "$JAR" --server.port=$BASELINE_PORT --latency-lb.enabled=false "${common[@]}" > "$OUT/baseline.log" 2>&1 &
 pids+=($!)
 
 for port in $OURS_PORT $BASELINE_PORT; do

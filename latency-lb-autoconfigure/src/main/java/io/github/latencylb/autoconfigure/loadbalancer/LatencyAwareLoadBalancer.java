@@ -11,6 +11,7 @@ import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.Scheduler;
 import org.apache.commons.logging.Log;
+import org.jspecify.annotations.Nullable;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
@@ -42,6 +43,8 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private volatile Known known = new Known(List.of(), Map.of());
 
+	private volatile @Nullable ServiceInstanceListSupplier supplier;
+
 	/**
 	 * Create a load balancer for one service.
 	 * @param suppliers the service's instance list supplier
@@ -58,8 +61,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	@Override
 	@SuppressWarnings("rawtypes")
 	public Mono<Response<ServiceInstance>> choose(Request request) {
-		ServiceInstanceListSupplier supplier = this.suppliers.getIfAvailable(NoopServiceInstanceListSupplier::new);
-		return supplier.get(request).next().map((instances) -> choose(instances, attributes(request)));
+		return supplier().get(request).next().map((instances) -> choose(instances, attributes(request)));
 	}
 
 	/**
@@ -105,6 +107,22 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 */
 	public Map<String, ServiceInstance> getInstances() {
 		return Collections.unmodifiableMap(this.known.byId);
+	}
+
+	/**
+	 * The service's supplier, resolved once: resolving it through the bean factory on
+	 * every request costs more than the whole scheduling decision.
+	 */
+	private ServiceInstanceListSupplier supplier() {
+		ServiceInstanceListSupplier supplier = this.supplier;
+		if (supplier == null) {
+			supplier = this.suppliers.getIfAvailable();
+			if (supplier == null) {
+				return new NoopServiceInstanceListSupplier();
+			}
+			this.supplier = supplier;
+		}
+		return supplier;
 	}
 
 	private Known update(List<ServiceInstance> instances) {
