@@ -8,6 +8,7 @@ import java.util.Map;
 import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -15,12 +16,18 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  */
 final class GatewayEndToEndSupport {
 
-	static final String[] PROPERTIES = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-			"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-			"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-			"spring.cloud.loadbalancer.cache.enabled=false", "management.endpoints.web.exposure.include=health" };
-
 	private GatewayEndToEndSupport() {
+	}
+
+	/**
+	 * Register loopback backends as the simple-discovery instances of service
+	 * {@code svc}.
+	 */
+	static void registerInstances(DynamicPropertyRegistry registry, List<Integer> ports) {
+		for (int i = 0; i < ports.size(); i++) {
+			String uri = "http://127.0.0.1:" + ports.get(i);
+			registry.add("spring.cloud.discovery.client.simple.instances.svc[" + i + "].uri", () -> uri);
+		}
 	}
 
 	static WebTestClient client(int port) {

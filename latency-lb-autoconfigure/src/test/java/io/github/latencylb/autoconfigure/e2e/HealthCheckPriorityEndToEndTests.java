@@ -36,11 +36,8 @@ class HealthCheckPriorityEndToEndTests {
 			"latency-lb.queue.timeout=2500ms", "latency-lb.retry.max-attempts=1" };
 
 	static void register(DynamicPropertyRegistry registry) {
-		for (int i = 0; i < backends.backends.size(); i++) {
-			int port = backends.backends.get(i).server.port();
-			registry.add("spring.cloud.discovery.client.simple.instances.svc[" + i + "].uri",
-					() -> "http://127.0.0.1:" + port);
-		}
+		GatewayEndToEndSupport.registerInstances(registry,
+				backends.backends.stream().map((b) -> b.server.port()).toList());
 	}
 
 	@AfterAll

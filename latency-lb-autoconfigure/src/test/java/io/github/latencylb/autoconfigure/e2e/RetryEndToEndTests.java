@@ -330,11 +330,8 @@ class RetryEndToEndTests {
 
 		@DynamicPropertySource
 		static void instances(DynamicPropertyRegistry registry) {
-			for (int i = 0; i < fullBackends.backends.size(); i++) {
-				int port = fullBackends.backends.get(i).server.port();
-				registry.add("spring.cloud.discovery.client.simple.instances.svc[" + i + "].uri",
-						() -> "http://127.0.0.1:" + port);
-			}
+			GatewayEndToEndSupport.registerInstances(registry,
+					fullBackends.backends.stream().map((b) -> b.server.port()).toList());
 		}
 
 		@AfterAll

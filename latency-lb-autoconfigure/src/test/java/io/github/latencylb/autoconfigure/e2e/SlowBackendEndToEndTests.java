@@ -49,11 +49,8 @@ class SlowBackendEndToEndTests {
 
 	@DynamicPropertySource
 	static void instances(DynamicPropertyRegistry registry) {
-		for (int i = 0; i < backends.backends.size(); i++) {
-			int port = backends.backends.get(i).server.port();
-			registry.add("spring.cloud.discovery.client.simple.instances.svc[" + i + "].uri",
-					() -> "http://127.0.0.1:" + port);
-		}
+		GatewayEndToEndSupport.registerInstances(registry,
+				backends.backends.stream().map((b) -> b.server.port()).toList());
 	}
 
 	@AfterAll
