@@ -85,7 +85,17 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 				// Fast path: admitted at once. release() also covers cancellation (it is
 				// idempotent).
 				this.listener.admitted(serviceId, priorityClass, 0);
-				return chain.filter(exchange).doFinally((signal) -> ticket.release());
+				Mono<Void> rest;
+				try {
+					rest = chain.filter(exchange);
+				}
+				catch (RuntimeException ex) {
+					// A filter that throws instead of returning an error must not keep
+					// the permit.
+					ticket.release();
+					throw ex;
+				}
+				return rest.doFinally((signal) -> ticket.release());
 			}
 			Mono<Void> admitted = admission(ticket, timeout, serviceId, priorityClass);
 			return admitted.then(Mono.defer(() -> {

@@ -44,7 +44,18 @@ public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 			}
 			return Mono.empty();
 		});
-		return chain.filter(exchange).doFinally((signal) -> {
+		Mono<Void> rest;
+		try {
+			rest = chain.filter(exchange);
+		}
+		catch (RuntimeException ex) {
+			// A filter that throws instead of returning an error must not leave the lease
+			// in flight.
+			lease.recordFailure();
+			lease.release();
+			throw ex;
+		}
+		return rest.doFinally((signal) -> {
 			if (signal == SignalType.ON_ERROR) {
 				lease.recordFailure();
 			}

@@ -38,6 +38,10 @@ class HealthCheckPriorityEndToEndTests {
 	static void register(DynamicPropertyRegistry registry) {
 		GatewayEndToEndSupport.registerInstances(registry,
 				backends.backends.stream().map((b) -> b.server.port()).toList());
+		for (String property : COMMON) {
+			String[] kv = property.split("=", 2);
+			registry.add(kv[0], () -> kv[1]);
+		}
 	}
 
 	@AfterAll
@@ -68,10 +72,6 @@ class HealthCheckPriorityEndToEndTests {
 		@DynamicPropertySource
 		static void properties(DynamicPropertyRegistry registry) {
 			register(registry);
-			for (String property : COMMON) {
-				String[] kv = property.split("=", 2);
-				registry.add(kv[0], () -> kv[1]);
-			}
 		}
 
 		@Test
@@ -105,10 +105,6 @@ class HealthCheckPriorityEndToEndTests {
 		@DynamicPropertySource
 		static void properties(DynamicPropertyRegistry registry) {
 			register(registry);
-			for (String property : COMMON) {
-				String[] kv = property.split("=", 2);
-				registry.add(kv[0], () -> kv[1]);
-			}
 			registry.add("latency-lb.priority.enabled", () -> "false");
 		}
 
