@@ -1,6 +1,7 @@
 package io.github.latencylb.benchmarks.simulation;
 
 import io.github.latencylb.core.NanoClock;
+import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
 import io.github.latencylb.core.admission.SemaphorePermitPool;
 
@@ -34,7 +35,9 @@ final class SimulatedInstance {
 		this.id = id;
 		this.index = index;
 		this.permits = new SemaphorePermitPool(workers);
-		this.queue = new PriorityAdmissionQueue(this.permits, maxQueue, clock);
+		// Health checks are the capped class, with the starter's default cap.
+		this.queue = new PriorityAdmissionQueue(this.permits, maxQueue,
+				new CappedClass(ScenarioRun.HEALTH_CHECK_CLASS, 2, 5, 0), clock);
 	}
 
 }

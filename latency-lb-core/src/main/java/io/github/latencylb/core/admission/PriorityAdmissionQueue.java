@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #expireOverdue}.) Every permit taken from the pool or handed off is returned
  * exactly once, whatever the races between grant, release, cancel and expiry.
  * <p>
+ * An optional {@link CappedClass} (health checks) is bounded: past its cap its requests
+ * wait as regular ones, and only it may take the slot of the last waiter of a full queue.
+ * <p>
  * Thread-safe: queue and pool change together under one lock; futures are completed after
  * it is released, so their callbacks never run under it.
  */
@@ -38,6 +41,14 @@ public final class PriorityAdmissionQueue {
 
 	private final WaitList waiting = new WaitList();
 
+	private final @Nullable CappedClass capped;
+
+	/** Tokens of the capped class's bucket; guarded by the lock. */
+	private double cappedTokens;
+
+	/** When the bucket was last refilled; guarded by the lock. */
+	private long cappedRefilledNanos;
+
 	private long sequence;
 
 	/**
@@ -56,51 +67,92 @@ public final class PriorityAdmissionQueue {
 	 * @param clock the clock of {@link Ticket#waitedNanos(long)}
 	 */
 	public PriorityAdmissionQueue(PermitPool pool, int maxLength, NanoClock clock) {
+		this(pool, maxLength, null, clock);
+	}
+
+	/**
+	 * Create a queue where one class may jump the queue within a cap.
+	 * @param pool the instance's permits
+	 * @param maxLength the most waiters; {@code 0} rejects at once when no permit is free
+	 * @param capped the bounded class allowed to evict, or {@code null} for none (then no
+	 * request ever evicts another)
+	 * @param clock the clock of {@link Ticket#waitedNanos(long)} and of the capped
+	 * class's rate
+	 */
+	public PriorityAdmissionQueue(PermitPool pool, int maxLength, @Nullable CappedClass capped, NanoClock clock) {
 		if (maxLength < 0) {
 			throw new IllegalArgumentException("maxLength must be >= 0, was " + maxLength);
 		}
 		this.pool = pool;
 		this.maxLength = maxLength;
 		this.clock = clock;
+		this.capped = capped;
+		this.cappedTokens = (capped != null) ? burst(capped) : 0;
+		this.cappedRefilledNanos = clock.nanoTime();
 	}
 
 	/**
-	 * Ask for a permit. Granted at once if one is free and nobody of equal or better
-	 * priority waits; else queued if there is room; else, when the queue is full, queued
-	 * in place of the last waiter if it ranks strictly above it (that waiter is rejected
-	 * {@code FULL}); else rejected ({@code FULL}, holding neither permit nor slot). Never
-	 * blocks: the outcome is in {@link Ticket#granted()}.
+	 * Ask for a permit, with the same deadline whether or not the request is demoted.
 	 * @param priorityClass the priority class, lower is served first (HAProxy uses
 	 * -2047..2047)
 	 * @param offset the order within the class, lower is served first
 	 * @param deadlineNanos when {@link #expireOverdue(long)} expires the waiter, an
 	 * absolute time on the caller's clock, or {@link #NO_DEADLINE}
 	 * @return the ticket
+	 * @see #acquire(int, int, long, long)
 	 */
 	public Ticket acquire(int priorityClass, int offset, long deadlineNanos) {
+		return acquire(priorityClass, offset, deadlineNanos, deadlineNanos);
+	}
+
+	/**
+	 * Ask for a permit. Granted at once if one is free and nobody of equal or better
+	 * priority waits. Otherwise a request of the {@link CappedClass capped class} over
+	 * its cap is demoted: it waits in the demoted class, offset 0, until
+	 * {@code demotedDeadlineNanos} ({@link Ticket#demoted()}). Then it is queued if there
+	 * is room; else, when the queue is full, a request of the capped class (not demoted)
+	 * takes the place of the last waiter if that one ranks below the capped class (that
+	 * waiter is rejected {@code FULL}); else rejected ({@code FULL}, holding neither
+	 * permit nor slot). Never blocks: the outcome is in {@link Ticket#granted()}.
+	 * @param priorityClass the priority class, lower is served first (HAProxy uses
+	 * -2047..2047)
+	 * @param offset the order within the class, lower is served first
+	 * @param deadlineNanos when {@link #expireOverdue(long)} expires the waiter, an
+	 * absolute time on the caller's clock, or {@link #NO_DEADLINE}
+	 * @param demotedDeadlineNanos the deadline instead if the request is demoted
+	 * @return the ticket
+	 */
+	public Ticket acquire(int priorityClass, int offset, long deadlineNanos, long demotedDeadlineNanos) {
 		long now = this.clock.nanoTime();
 		Ticket ticket;
 		@Nullable List<Ticket> handedOff;
 		Ticket.State outcome;
 		@Nullable Ticket evicted = null;
 		synchronized (this.lock) {
-			ticket = new Ticket(this, priorityClass, offset, deadlineNanos, this.sequence++, now);
 			handedOff = grantWhilePermitsFree(now);
+			CappedClass capped = this.capped;
+			boolean privileged = capped != null && priorityClass == capped.priorityClass();
+			if (privileged && mustWait(priorityClass, offset) && !takePrivilege(capped, now)) {
+				ticket = new Ticket(this, capped.demotedClass(), 0, demotedDeadlineNanos, this.sequence++, now, true);
+				privileged = false;
+			}
+			else {
+				ticket = new Ticket(this, priorityClass, offset, deadlineNanos, this.sequence++, now, false);
+			}
 			Ticket head = this.waiting.peekFirst();
 			boolean first = head == null || WaitList.SERVICE_ORDER.compare(ticket, head) < 0;
+			@Nullable Ticket last = this.waiting.peekLast();
 			if (first && this.pool.tryAcquire()) {
 				ticket.moveTo(Ticket.State.GRANTED, now);
 			}
 			else if (this.waiting.size() < this.maxLength) {
 				this.waiting.add(ticket);
 			}
-			else if (this.maxLength > 0 && WaitList.SERVICE_ORDER.compare(ticket, this.waiting.peekLast()) < 0) {
-				// Full, but the newcomer ranks above the last waiter: the last one gives
-				// up its
-				// slot, so that a health check is never refused because regular traffic
-				// filled
-				// the queue.
-				evicted = this.waiting.peekLast();
+			else if (privileged && last != null && last.priorityClass() > ticket.priorityClass()) {
+				// Full, but a health check (the capped class) ranks above the last
+				// waiter: that one gives up its slot, so that a health check is never
+				// refused because regular traffic filled the queue.
+				evicted = last;
 				this.waiting.remove(evicted);
 				evicted.moveTo(Ticket.State.REJECTED, now);
 				this.waiting.add(ticket);
@@ -121,6 +173,48 @@ public final class PriorityAdmissionQueue {
 			ticket.signalRejected(AdmissionRejectedException.Cause.FULL);
 		}
 		return ticket;
+	}
+
+	/** Whether a request would not be granted at once; caller holds the lock. */
+	private boolean mustWait(int priorityClass, int offset) {
+		Ticket head = this.waiting.peekFirst();
+		if (head != null && (head.priorityClass() < priorityClass
+				|| (head.priorityClass() == priorityClass && head.offset() <= offset))) {
+			return true;
+		}
+		return this.pool.availablePermits() <= 0;
+	}
+
+	/**
+	 * Whether a request of the capped class may wait at it: below the waiter cap and a
+	 * token left (taken). Caller holds the lock.
+	 */
+	private boolean takePrivilege(CappedClass capped, long now) {
+		if (this.waiting.count(capped.priorityClass()) >= capped.maxWaiters()) {
+			return false;
+		}
+		long elapsed = now - this.cappedRefilledNanos;
+		if (elapsed > 0) {
+			this.cappedTokens = Math.min(burst(capped), this.cappedTokens + elapsed * capped.maxPerSecond() / 1e9);
+			this.cappedRefilledNanos = now;
+		}
+		if (this.cappedTokens < 1) {
+			return false;
+		}
+		this.cappedTokens -= 1;
+		return true;
+	}
+
+	private static double burst(CappedClass capped) {
+		return Math.max(1, capped.maxPerSecond());
+	}
+
+	/**
+	 * Return the bounded class, if any.
+	 * @return the capped class, or {@code null}
+	 */
+	public @Nullable CappedClass cappedClass() {
+		return this.capped;
 	}
 
 	/**

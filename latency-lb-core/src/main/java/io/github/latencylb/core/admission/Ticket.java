@@ -26,6 +26,8 @@ public final class Ticket {
 
 	private final long createdNanos;
 
+	private final boolean demoted;
+
 	private final CompletableFuture<Ticket> granted = new CompletableFuture<>();
 
 	/** Written only under the queue's lock. */
@@ -37,7 +39,8 @@ public final class Ticket {
 	private volatile long waitedNanos = -1;
 
 	Ticket(PriorityAdmissionQueue queue, int priorityClass, int offset, long deadlineNanos, long sequence,
-			long createdNanos) {
+			long createdNanos, boolean demoted) {
+		this.demoted = demoted;
 		this.queue = queue;
 		this.priorityClass = priorityClass;
 		this.offset = offset;
@@ -119,7 +122,17 @@ public final class Ticket {
 	}
 
 	/**
-	 * Return the priority class (lower is served first).
+	 * Return whether the request asked for the queue's {@link CappedClass capped class}
+	 * over its cap and waits as a regular request instead.
+	 * @return whether it was demoted
+	 */
+	public boolean demoted() {
+		return this.demoted;
+	}
+
+	/**
+	 * Return the priority class the ticket waits or ran in (lower is served first): the
+	 * demoted class if {@link #demoted()}.
 	 * @return the priority class
 	 */
 	public int priorityClass() {
@@ -135,7 +148,8 @@ public final class Ticket {
 	}
 
 	/**
-	 * Return the absolute deadline given to {@link PriorityAdmissionQueue#acquire}.
+	 * Return the absolute deadline given to {@link PriorityAdmissionQueue#acquire}: the
+	 * demoted one if {@link #demoted()}.
 	 * @return the deadline on the caller's clock
 	 */
 	public long deadlineNanos() {
@@ -161,7 +175,7 @@ public final class Ticket {
 	@Override
 	public String toString() {
 		return "Ticket[class=" + this.priorityClass + ", offset=" + this.offset + ", seq=" + this.sequence + ", "
-				+ this.state + "]";
+				+ this.state + (this.demoted ? ", demoted" : "") + "]";
 	}
 
 	/**

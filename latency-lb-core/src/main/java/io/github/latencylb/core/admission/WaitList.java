@@ -82,6 +82,11 @@ final class WaitList {
 		return overdue;
 	}
 
+	int count(int priorityClass) {
+		Integer count = this.byClass.get(priorityClass);
+		return (count != null) ? count : 0;
+	}
+
 	int size() {
 		return this.byService.size();
 	}

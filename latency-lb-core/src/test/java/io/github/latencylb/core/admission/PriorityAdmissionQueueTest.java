@@ -84,13 +84,15 @@ class PriorityAdmissionQueueTest {
 	}
 
 	@Test
-	void acquireWhenQueueFullShouldLetABetterRankedArrivalTakeTheLastWaitersSlot() {
-		PriorityAdmissionQueue small = new PriorityAdmissionQueue(this.pool, 2);
+	void acquireWhenQueueFullShouldLetTheCappedClassTakeTheLastWaitersSlot() {
+		PriorityAdmissionQueue small = new PriorityAdmissionQueue(this.pool, 2, new CappedClass(-2047, 2, 5, 0),
+				this.time::get);
 		Ticket holder = small.acquire(0, 0, NO_DEADLINE);
 		Ticket first = small.acquire(0, 0, NO_DEADLINE);
 		Ticket last = small.acquire(0, 5, NO_DEADLINE);
 		Ticket healthCheck = small.acquire(-2047, 0, NO_DEADLINE);
 		assertThat(healthCheck.state()).isEqualTo(State.QUEUED);
+		assertThat(healthCheck.demoted()).isFalse();
 		assertRejected(last, Cause.FULL);
 		assertThat(small.queueLength()).isEqualTo(2);
 		assertThat(first.state()).isEqualTo(State.QUEUED);
@@ -104,6 +106,126 @@ class PriorityAdmissionQueueTest {
 		last.cancel();
 		assertThat(this.pool.acquires()).isEqualTo(this.pool.releases());
 		assertThat(small.queueLength()).isZero();
+	}
+
+	@Test
+	void acquireWhenQueueFullShouldNotLetAnyOtherBetterRankedClassEvict() {
+		PriorityAdmissionQueue small = new PriorityAdmissionQueue(this.pool, 2, new CappedClass(-2047, 2, 5, 0),
+				this.time::get);
+		Ticket holder = small.acquire(0, 0, NO_DEADLINE);
+		Ticket first = small.acquire(0, 0, NO_DEADLINE);
+		Ticket last = small.acquire(0, 5, NO_DEADLINE);
+		Ticket ruleClass = small.acquire(-100, 0, NO_DEADLINE);
+		assertRejected(ruleClass, Cause.FULL);
+		assertThat(List.of(first, last)).allSatisfy((ticket) -> assertThat(ticket.state()).isEqualTo(State.QUEUED));
+		PriorityAdmissionQueue uncapped = new PriorityAdmissionQueue(new CountingPermitPool(1), 1);
+		uncapped.acquire(0, 0, NO_DEADLINE);
+		Ticket waiter = uncapped.acquire(0, 0, NO_DEADLINE);
+		assertRejected(uncapped.acquire(-2047, 0, NO_DEADLINE), Cause.FULL);
+		assertThat(waiter.state()).isEqualTo(State.QUEUED);
+		holder.release();
+		assertThat(first.state()).isEqualTo(State.GRANTED);
+	}
+
+	@Test
+	void acquireShouldDemoteTheCappedClassBeyondItsWaiterCap() {
+		PriorityAdmissionQueue capped = new PriorityAdmissionQueue(this.pool, 10, new CappedClass(-2047, 2, 100, 0),
+				this.time::get);
+		Ticket holder = capped.acquire(0, 0, NO_DEADLINE);
+		Ticket regular = capped.acquire(0, 0, 5_000);
+		Ticket h1 = capped.acquire(-2047, 3, 20_000, 5_000);
+		Ticket h2 = capped.acquire(-2047, 0, 20_000, 5_000);
+		Ticket h3 = capped.acquire(-2047, 0, 20_000, 5_000);
+		assertThat(h1.demoted()).isFalse();
+		assertThat(h2.demoted()).isFalse();
+		assertThat(h3.demoted()).isTrue();
+		assertThat(h3.priorityClass()).isZero();
+		assertThat(h3.offset()).isZero();
+		assertThat(h3.deadlineNanos()).isEqualTo(5_000);
+		assertThat(h1.deadlineNanos()).isEqualTo(20_000);
+		assertThat(capped.queueLengthByClass()).containsExactly(entry(-2047, 2), entry(0, 2));
+		// The demoted one waits behind the regular request that came first.
+		List<Ticket> waiters = List.of(regular, h1, h2, h3);
+		List<Ticket> served = new ArrayList<>();
+		Ticket current = holder;
+		for (int i = 0; i < waiters.size(); i++) {
+			current.release();
+			current = onlyNewlyGranted(waiters, served);
+			served.add(current);
+		}
+		assertThat(served).containsExactly(h2, h1, regular, h3);
+		// Its deadline is the regular one.
+		Ticket again = capped.acquire(-2047, 0, 20_000, 5_000);
+		Ticket h4 = capped.acquire(-2047, 0, 20_000, 5_000);
+		Ticket h5 = capped.acquire(-2047, 0, 20_000, 5_000);
+		assertThat(List.of(again, h4)).noneMatch(Ticket::demoted);
+		assertThat(h5.demoted()).isTrue();
+		assertThat(capped.expireOverdue(5_000)).isOne();
+		assertThat(h5.state()).isEqualTo(State.EXPIRED);
+		assertThat(List.of(again, h4)).allSatisfy((ticket) -> assertThat(ticket.state()).isEqualTo(State.QUEUED));
+	}
+
+	@Test
+	void acquireShouldDemoteTheCappedClassBeyondItsRate() {
+		PriorityAdmissionQueue capped = new PriorityAdmissionQueue(this.pool, 100, new CappedClass(-2047, 100, 2, 0),
+				this.time::get);
+		Ticket holder = capped.acquire(0, 0, NO_DEADLINE);
+		// A burst of up to one second's worth (2), then 2 per second.
+		List<Boolean> demoted = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			demoted.add(capped.acquire(-2047, 0, NO_DEADLINE).demoted());
+		}
+		assertThat(demoted).containsExactly(false, false, true, true);
+		this.time.addAndGet(499_000_000L);
+		assertThat(capped.acquire(-2047, 0, NO_DEADLINE).demoted()).isTrue();
+		this.time.addAndGet(1_000_000L);
+		assertThat(capped.acquire(-2047, 0, NO_DEADLINE).demoted()).isFalse();
+		assertThat(capped.acquire(-2047, 0, NO_DEADLINE).demoted()).isTrue();
+		// Tokens never exceed the burst, however long the pause.
+		this.time.addAndGet(60_000_000_000L);
+		demoted.clear();
+		for (int i = 0; i < 3; i++) {
+			demoted.add(capped.acquire(-2047, 0, NO_DEADLINE).demoted());
+		}
+		assertThat(demoted).containsExactly(false, false, true);
+		assertThat(capped.queueLengthByClass()).containsExactly(entry(-2047, 5), entry(0, 5));
+		holder.release();
+	}
+
+	@Test
+	void acquireOfTheCappedClassWithAFreePermitShouldUseNoToken() {
+		CountingPermitPool two = new CountingPermitPool(2);
+		PriorityAdmissionQueue capped = new PriorityAdmissionQueue(two, 10, new CappedClass(-2047, 1, 1, 0),
+				this.time::get);
+		for (int i = 0; i < 5; i++) {
+			Ticket ticket = capped.acquire(-2047, 0, NO_DEADLINE);
+			assertThat(ticket.state()).isEqualTo(State.GRANTED);
+			assertThat(ticket.demoted()).isFalse();
+			ticket.release();
+		}
+		Ticket a = capped.acquire(0, 0, NO_DEADLINE);
+		Ticket b = capped.acquire(0, 0, NO_DEADLINE);
+		Ticket privileged = capped.acquire(-2047, 0, NO_DEADLINE);
+		Ticket overCap = capped.acquire(-2047, 0, NO_DEADLINE);
+		assertThat(privileged.demoted()).isFalse();
+		assertThat(privileged.priorityClass()).isEqualTo(-2047);
+		assertThat(overCap.demoted()).isTrue();
+		List.of(a, b, privileged, overCap).forEach(Ticket::cancel);
+		assertThat(two.availablePermits()).isEqualTo(2);
+	}
+
+	@Test
+	void cappedClassShouldRejectInvalidBounds() {
+		assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> new CappedClass(-2047, -1, 5, 0))
+			.withMessageContaining("maxWaiters");
+		assertThatExceptionOfType(IllegalArgumentException.class)
+			.isThrownBy(() -> new CappedClass(-2047, 2, Double.POSITIVE_INFINITY, 0))
+			.withMessageContaining("maxPerSecond");
+		assertThatExceptionOfType(IllegalArgumentException.class)
+			.isThrownBy(() -> new CappedClass(-2047, 2, Double.NaN, 0))
+			.withMessageContaining("maxPerSecond");
+		assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> new CappedClass(0, 2, 5, 0))
+			.withMessageContaining("demotedClass");
 	}
 
 	@Test
