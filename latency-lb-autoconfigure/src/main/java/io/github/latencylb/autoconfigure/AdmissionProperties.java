@@ -44,10 +44,38 @@ public final class AdmissionProperties {
 		private List<String> healthCheckPaths = new ArrayList<>(List.of("/health", "/healthz", "/actuator/health/**"));
 
 		/**
-		 * User agents (patterns where '*' matches anything) of health checkers.
+		 * User agents (patterns where '*' matches anything) of health checkers. Empty by
+		 * default: a User-Agent is chosen by the client, so any client sending a listed
+		 * one gets health-check priority (within the health-check cap); combine with
+		 * trusted-sources.
 		 */
-		private List<String> healthCheckUserAgents = new ArrayList<>(
-				List.of("ELB-HealthChecker/*", "kube-probe/*", "GoogleHC/*"));
+		private List<String> healthCheckUserAgents = new ArrayList<>();
+
+		/**
+		 * Client addresses or CIDR blocks (IPv4 and IPv6, e.g. 10.0.0.0/8, fd00::/8) from
+		 * which a request may be a health check; empty accepts any source. The address is
+		 * the connection's peer, or the forwarded client when
+		 * server.forward-headers-strategy=framework.
+		 */
+		private List<String> trustedSources = new ArrayList<>();
+
+		/**
+		 * Health checks that may wait at the health-check class per instance; more wait
+		 * as regular requests (default class, regular queue timeout). 0 lets none jump
+		 * the queue.
+		 */
+		@Min(0)
+		@Max(1000)
+		private int healthCheckMaxWaiters = 2;
+
+		/**
+		 * Health checks per second per instance that may start waiting at the
+		 * health-check class (bursts of up to one second's worth); more wait as regular
+		 * requests. Health checks admitted at once are not counted.
+		 */
+		@DecimalMin("0.0")
+		@DecimalMax("1000000.0")
+		private double healthCheckMaxRate = 5;
 
 		/**
 		 * Priority class of health checks.
@@ -98,6 +126,30 @@ public final class AdmissionProperties {
 
 		public void setHealthCheckUserAgents(List<String> healthCheckUserAgents) {
 			this.healthCheckUserAgents = healthCheckUserAgents;
+		}
+
+		public List<String> getTrustedSources() {
+			return this.trustedSources;
+		}
+
+		public void setTrustedSources(List<String> trustedSources) {
+			this.trustedSources = trustedSources;
+		}
+
+		public int getHealthCheckMaxWaiters() {
+			return this.healthCheckMaxWaiters;
+		}
+
+		public void setHealthCheckMaxWaiters(int healthCheckMaxWaiters) {
+			this.healthCheckMaxWaiters = healthCheckMaxWaiters;
+		}
+
+		public double getHealthCheckMaxRate() {
+			return this.healthCheckMaxRate;
+		}
+
+		public void setHealthCheckMaxRate(double healthCheckMaxRate) {
+			this.healthCheckMaxRate = healthCheckMaxRate;
 		}
 
 		public int getHealthCheckClass() {

@@ -76,11 +76,23 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 		int priorityClass = exchange.getAttributeOrDefault(LatencyLbAttributes.PRIORITY_CLASS, 0);
 		int offset = exchange.getAttributeOrDefault(LatencyLbAttributes.PRIORITY_OFFSET, 0);
 		boolean healthCheck = exchange.getAttributeOrDefault(LatencyLbAttributes.HEALTH_CHECK, false);
-		Duration timeout = healthCheck ? this.healthCheckQueueTimeout : this.queueTimeout;
 		return Mono.defer(() -> {
 			PriorityAdmissionQueue queue = this.registry.queue(serviceId, instanceId);
+			if (queue == null) {
+				// The instance left after the load balancer chose it: no queue or
+				// bulkhead is recreated for it; rejected, so the request is retried on a
+				// present instance or gets a 503.
+				exchange.getAttributes().put(REJECTED_INSTANCE, instanceId);
+				this.listener.rejected(serviceId, priorityClass, AdmissionRejectedException.Cause.FULL);
+				return Mono.error(new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL));
+			}
 			long start = this.clock.nanoTime();
-			Ticket ticket = queue.acquire(priorityClass, offset, start + timeout.toNanos());
+			long regularDeadline = start + this.queueTimeout.toNanos();
+			// A health check over the health-check cap is demoted: it waits as a regular
+			// request, with the regular queue timeout.
+			Ticket ticket = queue.acquire(priorityClass, offset,
+					healthCheck ? start + this.healthCheckQueueTimeout.toNanos() : regularDeadline, regularDeadline);
+			Duration timeout = Duration.ofNanos(Math.max(1, ticket.deadlineNanos() - start));
 			if (ticket.state() == Ticket.State.GRANTED) {
 				// Fast path: admitted at once. release() also covers cancellation (it is
 				// idempotent).

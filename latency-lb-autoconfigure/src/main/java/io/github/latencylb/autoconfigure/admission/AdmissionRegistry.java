@@ -10,6 +10,8 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import io.github.latencylb.core.AdmissionView;
+import io.github.latencylb.core.NanoClock;
+import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.PermitPool;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
 import org.jspecify.annotations.Nullable;
@@ -17,11 +19,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * One {@link PriorityAdmissionQueue} per instance of each service, over a permit pool
  * named {@code <serviceId>:<instanceId>} (a Resilience4j bulkhead when Resilience4j is
- * present). Queues and pools of instances that left are removed. Thread-safe.
+ * present). Queues and pools of instances that left are removed, and never created again
+ * for an instance that is known to have left (a request chosen just before its instance
+ * left gets no queue). Thread-safe.
  */
 public class AdmissionRegistry {
 
-	private final ConcurrentMap<String, ConcurrentMap<String, PriorityAdmissionQueue>> queues = new ConcurrentHashMap<>();
+	private final ConcurrentMap<String, Service> services = new ConcurrentHashMap<>();
 
 	private final BiFunction<String, String, PermitPool> pools;
 
@@ -29,16 +33,32 @@ public class AdmissionRegistry {
 
 	private final int maxLength;
 
+	private final @Nullable CappedClass capped;
+
 	/**
-	 * Create a registry.
+	 * Create a registry without a capped class.
 	 * @param pools creates the permit pool of (serviceId, instanceId)
 	 * @param onRemove told the name {@code <serviceId>:<instanceId>} of each removed pool
 	 * @param maxLength queue length bound per instance
 	 */
 	public AdmissionRegistry(BiFunction<String, String, PermitPool> pools, Consumer<String> onRemove, int maxLength) {
+		this(pools, onRemove, maxLength, null);
+	}
+
+	/**
+	 * Create a registry.
+	 * @param pools creates the permit pool of (serviceId, instanceId)
+	 * @param onRemove told the name {@code <serviceId>:<instanceId>} of each removed pool
+	 * @param maxLength queue length bound per instance
+	 * @param capped the class allowed to jump the queue within a cap (health checks), or
+	 * {@code null}
+	 */
+	public AdmissionRegistry(BiFunction<String, String, PermitPool> pools, Consumer<String> onRemove, int maxLength,
+			@Nullable CappedClass capped) {
 		this.pools = pools;
 		this.onRemove = onRemove;
 		this.maxLength = maxLength;
+		this.capped = capped;
 	}
 
 	/**
@@ -52,15 +72,28 @@ public class AdmissionRegistry {
 	}
 
 	/**
-	 * Return an instance's queue, creating it (and its pool) on first use.
+	 * Return an instance's queue, creating it (and its pool) on first use, unless the
+	 * instance is known to have left the service.
 	 * @param serviceId the service
 	 * @param instanceId the instance
-	 * @return the queue
+	 * @return the queue, or {@code null} if the last instance set the registry was told
+	 * of (see {@link #retain}) does not contain the instance
 	 */
-	public PriorityAdmissionQueue queue(String serviceId, String instanceId) {
-		return this.queues.computeIfAbsent(serviceId, (id) -> new ConcurrentHashMap<>())
-			.computeIfAbsent(instanceId,
-					(id) -> new PriorityAdmissionQueue(this.pools.apply(serviceId, instanceId), this.maxLength));
+	public @Nullable PriorityAdmissionQueue queue(String serviceId, String instanceId) {
+		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());
+		PriorityAdmissionQueue queue = service.queues.get(instanceId);
+		if (queue != null) {
+			return queue;
+		}
+		synchronized (service) {
+			Set<String> present = service.present;
+			if (present != null && !present.contains(instanceId)) {
+				return null;
+			}
+			return service.queues.computeIfAbsent(instanceId,
+					(id) -> new PriorityAdmissionQueue(this.pools.apply(serviceId, instanceId), this.maxLength,
+							this.capped, NanoClock.SYSTEM));
+		}
 	}
 
 	/**
@@ -70,8 +103,8 @@ public class AdmissionRegistry {
 	 * @return the queue, or {@code null}
 	 */
 	public @Nullable PriorityAdmissionQueue find(String serviceId, String instanceId) {
-		Map<String, PriorityAdmissionQueue> service = this.queues.get(serviceId);
-		return (service != null) ? service.get(instanceId) : null;
+		Service service = this.services.get(serviceId);
+		return (service != null) ? service.queues.get(instanceId) : null;
 	}
 
 	/**
@@ -80,8 +113,8 @@ public class AdmissionRegistry {
 	 * @return an unmodifiable sorted view
 	 */
 	public Map<String, PriorityAdmissionQueue> queues(String serviceId) {
-		Map<String, PriorityAdmissionQueue> service = this.queues.get(serviceId);
-		return (service != null) ? Collections.unmodifiableMap(new TreeMap<>(service)) : Map.of();
+		Service service = this.services.get(serviceId);
+		return (service != null) ? Collections.unmodifiableMap(new TreeMap<>(service.queues)) : Map.of();
 	}
 
 	/**
@@ -129,23 +162,35 @@ public class AdmissionRegistry {
 	}
 
 	/**
-	 * Forget the queues and pools of instances no longer present. Requests holding a
-	 * permit of a removed pool still release it into that pool.
+	 * Forget the queues and pools of instances no longer present, and create none for
+	 * them until they are present again. Requests holding a permit of a removed pool
+	 * still release it into that pool, and its waiters are still served by those releases
+	 * or expire.
 	 * @param serviceId the service
-	 * @param present the ids of the instances present
+	 * @param present the ids of the instances present (empty when the service has none)
 	 */
 	public void retain(String serviceId, Set<String> present) {
-		Map<String, PriorityAdmissionQueue> service = this.queues.get(serviceId);
-		if (service == null) {
-			return;
+		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());
+		synchronized (service) {
+			service.present = Set.copyOf(present);
+			service.queues.keySet().removeIf((instanceId) -> {
+				if (present.contains(instanceId)) {
+					return false;
+				}
+				this.onRemove.accept(nameOf(serviceId, instanceId));
+				return true;
+			});
 		}
-		service.keySet().removeIf((instanceId) -> {
-			if (present.contains(instanceId)) {
-				return false;
-			}
-			this.onRemove.accept(nameOf(serviceId, instanceId));
-			return true;
-		});
+	}
+
+	/** The queues of one service and the instance set it was last told of. */
+	private static final class Service {
+
+		final ConcurrentMap<String, PriorityAdmissionQueue> queues = new ConcurrentHashMap<>();
+
+		/** {@code null} until the first {@link #retain}; guarded by this. */
+		@Nullable Set<String> present;
+
 	}
 
 }

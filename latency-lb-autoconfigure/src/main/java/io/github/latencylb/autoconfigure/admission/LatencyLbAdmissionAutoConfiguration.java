@@ -9,9 +9,11 @@ import io.github.latencylb.autoconfigure.LatencyLbProperties;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.RetryBudget;
+import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.SemaphorePermitPool;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -70,6 +72,22 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	}
 
 	/**
+	 * The health-check class and its cap, or {@code null} when classification is off.
+	 */
+	static @Nullable CappedClass cappedClass(LatencyLbProperties properties) {
+		AdmissionProperties.Priority priority = properties.getPriority();
+		if (!priority.isEnabled()) {
+			return null;
+		}
+		if (priority.getDefaultClass() <= priority.getHealthCheckClass()) {
+			throw new IllegalStateException("latency-lb.priority.health-check-class (" + priority.getHealthCheckClass()
+					+ ") must be lower than latency-lb.priority.default-class (" + priority.getDefaultClass() + ")");
+		}
+		return new CappedClass(priority.getHealthCheckClass(), priority.getHealthCheckMaxWaiters(),
+				priority.getHealthCheckMaxRate(), priority.getDefaultClass());
+	}
+
+	/**
 	 * Let each scheduler see its instances' admission state, and drop the queues and
 	 * bulkheads of instances that leave.
 	 */
@@ -103,7 +121,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 			AdmissionRegistry admission = new AdmissionRegistry(
 					(serviceId, instanceId) -> new BulkheadPermitPool(
 							registry.bulkhead(AdmissionRegistry.nameOf(serviceId, instanceId), config)),
-					registry::remove, properties.getQueue().getMaxLength());
+					registry::remove, properties.getQueue().getMaxLength(), cappedClass(properties));
 			connect(schedulers, admission, properties.getQueue().getOverflowMinLength());
 			return admission;
 		}
@@ -121,7 +139,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 			int permits = properties.getBulkhead().getMaxConcurrentCalls();
 			AdmissionRegistry admission = new AdmissionRegistry(
 					(serviceId, instanceId) -> new SemaphorePermitPool(permits), (name) -> {
-					}, properties.getQueue().getMaxLength());
+					}, properties.getQueue().getMaxLength(), cappedClass(properties));
 			connect(schedulers, admission, properties.getQueue().getOverflowMinLength());
 			return admission;
 		}

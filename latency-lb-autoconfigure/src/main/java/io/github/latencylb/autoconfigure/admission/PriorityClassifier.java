@@ -15,14 +15,20 @@ import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * Decides a request's priority class and offset: health checks (by path pattern or user
- * agent) get the health-check class, then the first matching rule applies, else the
- * default class. Immutable and thread-safe; patterns are compiled once.
+ * agent, from a trusted source when sources are configured) get the health-check class,
+ * then the first matching rule applies, else the default class. The source is the
+ * request's remote address, which Spring's {@code ForwardedHeaderTransformer} rewrites
+ * from forwarded headers only when the application enables it
+ * ({@code server.forward-headers-strategy=framework}); no header is read here. Immutable
+ * and thread-safe; patterns are compiled once.
  */
 public final class PriorityClassifier {
 
 	private final List<PathPattern> healthCheckPaths;
 
-	private final List<Pattern> healthCheckUserAgents;
+	private final UserAgentPatterns healthCheckUserAgents;
+
+	private final TrustedSources trustedSources;
 
 	private final int healthCheckClass;
 
@@ -36,10 +42,9 @@ public final class PriorityClassifier {
 	 */
 	public PriorityClassifier(AdmissionProperties.Priority properties) {
 		this.healthCheckPaths = patterns(properties.getHealthCheckPaths(), "latency-lb.priority.health-check-paths");
-		this.healthCheckUserAgents = properties.getHealthCheckUserAgents()
-			.stream()
-			.map(PriorityClassifier::glob)
-			.toList();
+		this.healthCheckUserAgents = UserAgentPatterns.of(properties.getHealthCheckUserAgents());
+		this.trustedSources = TrustedSources.parse(properties.getTrustedSources(),
+				"latency-lb.priority.trusted-sources");
 		this.healthCheckClass = properties.getHealthCheckClass();
 		this.defaultClass = properties.getDefaultClass();
 		for (int i = 0; i < properties.getRules().size(); i++) {
@@ -66,20 +71,23 @@ public final class PriorityClassifier {
 	}
 
 	private boolean isHealthCheck(ServerHttpRequest request, PathContainer path) {
+		if (!looksLikeHealthCheck(request, path)) {
+			return false;
+		}
+		return this.trustedSources.isEmpty() || this.trustedSources.matches(request.getRemoteAddress());
+	}
+
+	private boolean looksLikeHealthCheck(ServerHttpRequest request, PathContainer path) {
 		for (PathPattern pattern : this.healthCheckPaths) {
 			if (pattern.matches(path)) {
 				return true;
 			}
 		}
-		String agent = request.getHeaders().getFirst("User-Agent");
-		if (agent != null) {
-			for (Pattern pattern : this.healthCheckUserAgents) {
-				if (pattern.matcher(agent).matches()) {
-					return true;
-				}
-			}
+		if (this.healthCheckUserAgents.isEmpty()) {
+			return false;
 		}
-		return false;
+		String agent = request.getHeaders().getFirst("User-Agent");
+		return agent != null && this.healthCheckUserAgents.matches(agent);
 	}
 
 	private static List<PathPattern> patterns(List<String> patterns, String property) {
@@ -94,16 +102,6 @@ public final class PriorityClassifier {
 			}
 		}
 		return List.copyOf(parsed);
-	}
-
-	/**
-	 * Compile a pattern where '*' matches any run of characters and everything else is
-	 * literal.
-	 */
-	static Pattern glob(String glob) {
-		return Pattern.compile(java.util.Arrays.stream(glob.split("\\*", -1))
-			.map((part) -> part.isEmpty() ? "" : Pattern.quote(part))
-			.collect(java.util.stream.Collectors.joining(".*")));
 	}
 
 	/**

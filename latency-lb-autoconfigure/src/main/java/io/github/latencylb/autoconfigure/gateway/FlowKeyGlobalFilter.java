@@ -45,7 +45,7 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 	 * @param cookieNames cookies to read, in order
 	 * @param headerNames headers to read, in order, after the cookies
 	 * @param clientIp whether the client address is the key of last resort
-	 * @param maxKeyLength longest accepted value, in characters
+	 * @param maxKeyLength longest accepted value, in UTF-8 bytes
 	 */
 	public FlowKeyGlobalFilter(List<String> cookieNames, List<String> headerNames, boolean clientIp, int maxKeyLength) {
 		this.cookieNames = List.copyOf(cookieNames);
@@ -115,8 +115,11 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 				while (from < end && Character.isWhitespace(header.charAt(from))) {
 					from++;
 				}
-				int eq = header.indexOf('=', from);
-				if (eq > from && eq < end && eq - from == name.length() && header.startsWith(name, from)) {
+				// Look for '=' only within this pair (searching past its end made the
+				// scan
+				// quadratic on headers such as "a;a;a;...").
+				int eq = from + name.length();
+				if (eq < end && header.charAt(eq) == '=' && !name.isEmpty() && header.startsWith(name, from)) {
 					String value = header.substring(eq + 1, end).trim();
 					if (value.length() >= 2 && value.charAt(0) == '"' && value.charAt(value.length() - 1) == '"') {
 						value = value.substring(1, value.length() - 1);
@@ -140,6 +143,10 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 		if (value == null || value.isEmpty() || value.length() > this.maxKeyLength) {
 			return false;
 		}
+		// At most 3 bytes per char: count only when the limit could be exceeded.
+		if ((long) value.length() * 3 > this.maxKeyLength && utf8Length(value, this.maxKeyLength) > this.maxKeyLength) {
+			return false;
+		}
 		for (int i = 0; i < value.length(); i++) {
 			char c = value.charAt(i);
 			if (c < 0x20 || c == 0x7f) {
@@ -147,6 +154,35 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 			}
 		}
 		return !value.isBlank();
+	}
+
+	/**
+	 * Count the UTF-8 bytes of a string without encoding it, stopping once past
+	 * {@code limit}. An unpaired surrogate counts as 3 bytes.
+	 * @param value the string
+	 * @param limit the count that need not be exceeded
+	 * @return the byte count, or a number above {@code limit}
+	 */
+	static int utf8Length(String value, int limit) {
+		int length = value.length();
+		int bytes = 0;
+		for (int i = 0; i < length && bytes <= limit; i++) {
+			char c = value.charAt(i);
+			if (c < 0x80) {
+				bytes++;
+			}
+			else if (c < 0x800) {
+				bytes += 2;
+			}
+			else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1))) {
+				bytes += 4;
+				i++;
+			}
+			else {
+				bytes += 3;
+			}
+		}
+		return bytes;
 	}
 
 	@Override

@@ -72,6 +72,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 */
 	public Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes) {
 		if (instances.isEmpty()) {
+			// The departed instances' admission state (queues, bulkheads) and gauges are
+			// released through the scheduler's topology listeners.
+			update(instances);
 			if (logger.isWarnEnabled()) {
 				logger.warn("No servers available for service: " + this.serviceId);
 			}

@@ -49,11 +49,39 @@ class AdmissionValidationTests {
 	}
 
 	@Test
+	void runWhenATrustedSourceIsNotACidrBlockShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.priority.trusted-sources=10.0.0.0/8,10.0.0.0/40")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.contains("latency-lb.priority.trusted-sources[1]")
+				.contains("10.0.0.0/40"));
+	}
+
+	@Test
+	void runWhenHealthCheckCapIsInvalidShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.priority.health-check-max-waiters=-1")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.contains("priority.healthCheckMaxWaiters"));
+		this.runner.withPropertyValues("latency-lb.priority.health-check-max-rate=Infinity")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.contains("priority.healthCheckMaxRate"));
+		this.runner.withPropertyValues("latency-lb.priority.health-check-max-rate=-0.5")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.contains("priority.healthCheckMaxRate"));
+		this.runner.withPropertyValues("latency-lb.priority.health-check-class=10")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.contains("latency-lb.priority.health-check-class")
+				.contains("latency-lb.priority.default-class"));
+	}
+
+	@Test
 	void runWhenSettingsAreValidShouldStart() {
 		this.runner
 			.withPropertyValues("latency-lb.priority.rules[0].paths=/api/checkout/**",
 					"latency-lb.priority.rules[0].headers.X-Tier=gold|platinum",
-					"latency-lb.priority.rules[0].priority-class=-10")
+					"latency-lb.priority.rules[0].priority-class=-10",
+					"latency-lb.priority.trusted-sources=10.0.0.0/8,::1,fd00::/8",
+					"latency-lb.priority.health-check-user-agents=kube-probe/*",
+					"latency-lb.priority.health-check-max-waiters=0", "latency-lb.priority.health-check-max-rate=0.5")
 			.run((context) -> assertThat(context).hasNotFailed()
 				.hasSingleBean(PriorityClassifierGlobalFilter.class)
 				.hasSingleBean(AdmissionGlobalFilter.class)

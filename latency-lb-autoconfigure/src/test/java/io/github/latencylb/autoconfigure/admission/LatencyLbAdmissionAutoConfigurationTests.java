@@ -8,6 +8,7 @@ import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Scheduler;
+import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
 import io.github.latencylb.core.admission.SemaphorePermitPool;
 import io.github.latencylb.core.admission.Ticket;
@@ -176,7 +177,35 @@ class LatencyLbAdmissionAutoConfigurationTests {
 			assertThat(bulkheads.find("svc:b")).isPresent();
 			assertThat(bulkheads.find("other:c")).isPresent();
 			assertThat(admission.queues("other")).containsOnlyKeys("c");
+			// A request chosen before c left gets no queue, and no bulkhead is recreated.
+			assertThat(admission.queue("svc", "c")).isNull();
+			assertThat(admission.queues("svc")).containsOnlyKeys("a", "b");
+			assertThat(bulkheads.find("svc:c")).isEmpty();
+			// Back again: a fresh queue.
+			scheduler.updateInstances(List.of(new WeightedInstance("a", 1), new WeightedInstance("c", 1)));
+			assertThat(admission.queues("svc")).containsOnlyKeys("a");
+			assertThat(admission.queue("svc", "c")).isNotNull();
+			assertThat(bulkheads.find("svc:c")).isPresent();
+			// No instance at all: nothing left.
+			scheduler.updateInstances(List.of());
+			assertThat(admission.queues("svc")).isEmpty();
+			assertThat(admission.queue("svc", "a")).isNull();
+			assertThat(bulkheads.getAllBulkheads()).extracting(Bulkhead::getName).containsExactly("other:c");
 		});
+	}
+
+	@Test
+	void runShouldCapTheHealthCheckClassAsConfigured() {
+		this.runner
+			.withPropertyValues("latency-lb.priority.health-check-max-waiters=3",
+					"latency-lb.priority.health-check-max-rate=7.5", "latency-lb.priority.default-class=10")
+			.run((context) -> {
+				PriorityAdmissionQueue queue = context.getBean(AdmissionRegistry.class).queue("svc", "a");
+				assertThat(queue.cappedClass()).isEqualTo(new CappedClass(-2047, 3, 7.5, 10));
+			});
+		this.runner.withPropertyValues("latency-lb.priority.enabled=false")
+			.run((context) -> assertThat(context.getBean(AdmissionRegistry.class).queue("svc", "a").cappedClass())
+				.isNull());
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package io.github.latencylb.autoconfigure.gateway;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,58 @@ class FlowKeyGlobalFilterTests {
 		assertThat(prefixOnly).isNull();
 		assertThat(this.filter.flowKeyHash(MockServerHttpRequest.get("/").header("Cookie", "=====;;;").build()))
 			.isNull();
+	}
+
+	@Test
+	void flowKeyHashShouldCountMaxKeyLengthInUtf8Bytes() {
+		FlowKeyGlobalFilter tenBytes = new FlowKeyGlobalFilter(List.of(), List.of("X-Flow"), false, 10);
+		// 10 ASCII chars: 10 bytes.
+		assertThat(tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", "abcdefghij").build()))
+			.isNotNull();
+		assertThat(tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", "abcdefghijk").build()))
+			.isNull();
+		// 5 chars of 2 bytes: 10 bytes; 6 of them: 12 bytes, only 6 characters.
+		assertThat(tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", "\u00e9".repeat(5)).build()))
+			.isNotNull();
+		assertThat(tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", "\u00e9".repeat(6)).build()))
+			.isNull();
+		// 3 chars of 3 bytes (9) plus one ASCII: 10; one more: 11.
+		assertThat(tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", "\u20ac\u20ac\u20aca").build()))
+			.isNotNull();
+		assertThat(
+				tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", "\u20ac\u20ac\u20acab").build()))
+			.isNull();
+		// A supplementary character (two chars) is 4 bytes.
+		String grin = new String(Character.toChars(0x1F600));
+		assertThat(tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", grin + grin + "ab").build()))
+			.isNotNull();
+		assertThat(tenBytes.flowKeyHash(MockServerHttpRequest.get("/").header("X-Flow", grin + grin + "abc").build()))
+			.isNull();
+	}
+
+	@Test
+	void utf8LengthShouldMatchTheEncodedLength() {
+		for (String value : List.of("", "a", "\u00e9t\u00e9", "\u20ac", new String(Character.toChars(0x1F600)) + "x",
+				"mixed \u00e9\u20ac" + new String(Character.toChars(0x10FFFF)))) {
+			assertThat(FlowKeyGlobalFilter.utf8Length(value, Integer.MAX_VALUE))
+				.isEqualTo(value.getBytes(StandardCharsets.UTF_8).length);
+		}
+	}
+
+	@Test
+	void cookieValueWhenHeaderIsAHugeRunOfPairsWithoutEqualsShouldStillFindTheCookie() {
+		// Searching '=' past each pair made this quadratic: 100,000 pairs of "a;".
+		String junk = "a;".repeat(100_000);
+		assertThat(FlowKeyGlobalFilter.cookieValue(List.of(junk + "SESSION=abc"), "SESSION")).isEqualTo("abc");
+		assertThat(FlowKeyGlobalFilter.cookieValue(List.of(junk + "b=1"), "SESSION")).isNull();
+		assertThat(FlowKeyGlobalFilter.cookieValue(List.of(junk, "x=1; SESSION=def"), "SESSION")).isEqualTo("def");
+		// A pair whose '=' comes later is not the named cookie.
+		assertThat(FlowKeyGlobalFilter.cookieValue(List.of("SESSION;x=1"), "SESSION")).isNull();
+		assertThat(FlowKeyGlobalFilter.cookieValue(List.of("SESSION ;SESSION=2"), "SESSION")).isEqualTo("2");
+		Long viaFilter = this.filter
+			.flowKeyHash(MockServerHttpRequest.get("/").header("Cookie", junk + "SESSION=abc").build());
+		assertThat(viaFilter)
+			.isEqualTo(this.filter.flowKeyHash(MockServerHttpRequest.get("/").header("Cookie", "SESSION=abc").build()));
 	}
 
 }
