@@ -130,35 +130,37 @@ public final class PriorityAdmissionQueue {
 		@Nullable Ticket evicted = null;
 		synchronized (this.lock) {
 			handedOff = grantWhilePermitsFree(now);
-			CappedClass capped = this.capped;
-			boolean privileged = capped != null && priorityClass == capped.priorityClass();
-			if (privileged && mustWait(priorityClass, offset) && !takePrivilege(capped, now)) {
-				ticket = new Ticket(this, capped.demotedClass(), 0, demotedDeadlineNanos, this.sequence++, now, true);
-				privileged = false;
-			}
-			else {
-				ticket = new Ticket(this, priorityClass, offset, deadlineNanos, this.sequence++, now, false);
-			}
+			ticket = new Ticket(this, priorityClass, offset, deadlineNanos, this.sequence++, now, false);
 			Ticket head = this.waiting.peekFirst();
 			boolean first = head == null || WaitList.SERVICE_ORDER.compare(ticket, head) < 0;
-			@Nullable Ticket last = this.waiting.peekLast();
 			if (first && this.pool.tryAcquire()) {
 				ticket.moveTo(Ticket.State.GRANTED, now);
 			}
-			else if (this.waiting.size() < this.maxLength) {
-				this.waiting.add(ticket);
-			}
-			else if (privileged && last != null && last.priorityClass() > ticket.priorityClass()) {
-				// Full, but a health check (the capped class) ranks above the last
-				// waiter: that one gives up its slot, so that a health check is never
-				// refused because regular traffic filled the queue.
-				evicted = last;
-				this.waiting.remove(evicted);
-				evicted.moveTo(Ticket.State.REJECTED, now);
-				this.waiting.add(ticket);
-			}
 			else {
-				ticket.moveTo(Ticket.State.REJECTED, now);
+				CappedClass capped = this.capped;
+				boolean privileged = capped != null && priorityClass == capped.priorityClass();
+				if (privileged && !takePrivilege(capped, now)) {
+					// Over the cap: waits as a regular request instead.
+					ticket = new Ticket(this, capped.demotedClass(), 0, demotedDeadlineNanos, this.sequence++, now,
+							true);
+					privileged = false;
+				}
+				@Nullable Ticket last = this.waiting.peekLast();
+				if (this.waiting.size() < this.maxLength) {
+					this.waiting.add(ticket);
+				}
+				else if (privileged && last != null && last.priorityClass() > ticket.priorityClass()) {
+					// Full, but a health check (the capped class) ranks above the last
+					// waiter: that one gives up its slot, so that a health check is never
+					// refused because regular traffic filled the queue.
+					evicted = last;
+					this.waiting.remove(evicted);
+					evicted.moveTo(Ticket.State.REJECTED, now);
+					this.waiting.add(ticket);
+				}
+				else {
+					ticket.moveTo(Ticket.State.REJECTED, now);
+				}
 			}
 			outcome = ticket.state();
 		}
@@ -173,16 +175,6 @@ public final class PriorityAdmissionQueue {
 			ticket.signalRejected(AdmissionRejectedException.Cause.FULL);
 		}
 		return ticket;
-	}
-
-	/** Whether a request would not be granted at once; caller holds the lock. */
-	private boolean mustWait(int priorityClass, int offset) {
-		Ticket head = this.waiting.peekFirst();
-		if (head != null && (head.priorityClass() < priorityClass
-				|| (head.priorityClass() == priorityClass && head.offset() <= offset))) {
-			return true;
-		}
-		return this.pool.availablePermits() <= 0;
 	}
 
 	/**
