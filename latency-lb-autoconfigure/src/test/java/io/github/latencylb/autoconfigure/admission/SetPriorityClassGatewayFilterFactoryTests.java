@@ -141,6 +141,8 @@ class SetPriorityClassGatewayFilterFactoryTests {
 			registry.add("spring.cloud.discovery.client.simple.instances.svc[0].uri",
 					() -> "http://127.0.0.1:" + backend.port());
 			registry.add("spring.cloud.loadbalancer.cache.enabled", () -> "false");
+			// User agents grant no priority by default: list the checker's.
+			registry.add("latency-lb.priority.health-check-user-agents[0]", () -> "kube-probe/*");
 			// A rule that would classify /p10/** otherwise.
 			registry.add("latency-lb.priority.rules[0].paths[0]", () -> "/p10/**");
 			registry.add("latency-lb.priority.rules[0].priority-class", () -> "700");
