@@ -72,6 +72,10 @@ public final class Scheduler {
 
 	private final FlowTable flows;
 
+	private final long flowSeed;
+
+	private final long idleNanos;
+
 	private final AtomicInteger totalInflight = new AtomicInteger();
 
 	private final MoveLimiter moveLimiter;
@@ -101,11 +105,29 @@ public final class Scheduler {
 	 * several threads
 	 */
 	public Scheduler(String serviceId, SchedulerConfig config, NanoClock clock, RandomGenerator random) {
+		this(serviceId, config, clock, random, new FlowTable(config.maxFlows(), clock));
+	}
+
+	/**
+	 * Create a scheduler that records its flows in a table shared with other services'
+	 * schedulers, so that one bound holds for all of them ({@code config.maxFlows()} is
+	 * then not used).
+	 * @param serviceId the service it schedules
+	 * @param config its configuration
+	 * @param clock the time source
+	 * @param random the randomness; must be thread-safe if {@link #choose} runs on
+	 * several threads
+	 * @param flows the flow table
+	 */
+	public Scheduler(String serviceId, SchedulerConfig config, NanoClock clock, RandomGenerator random,
+			FlowTable flows) {
 		this.serviceId = serviceId;
 		this.config = config;
 		this.clock = clock;
 		this.random = random;
-		this.flows = new FlowTable(config.maxFlows(), config.idleTimeout(), clock);
+		this.flows = flows;
+		this.flowSeed = StableHash.hash(serviceId);
+		this.idleNanos = config.idleTimeout().toNanos();
 		this.moveLimiter = new MoveLimiter(config.maxMovesPerSecond(), clock.nanoTime());
 		for (DecisionReason reason : DecisionReason.values()) {
 			this.decisions.put(reason, new LongAdder());
@@ -207,15 +229,26 @@ public final class Scheduler {
 		if (topology.instances.isEmpty()) {
 			return null;
 		}
-		FlowTable.Pin pin = this.flows.get(keyHash);
+		long flowKey = FlowTable.key(this.flowSeed, keyHash);
+		FlowTable.Pin pin = this.flows.get(flowKey, this.idleNanos);
+		boolean seen = false;
+		if (pin == null) {
+			seen = this.flows.seenBefore(flowKey, this.idleNanos);
+			if (seen) {
+				// The second request of a flow whose first went home unrecorded
+				// (doorkeeper): it is established at home from now on.
+				InstanceStats home = topology.instances.get(topology.ring.home(keyHash));
+				pin = this.flows.place(flowKey, null, home, true, this.idleNanos, 2);
+			}
+		}
 		MoveCause cause = null;
 		InstanceStats previous = null;
 		if (pin != null) {
 			InstanceStats current = topology.instances.get(pin.instance().id);
 			if (current != null && current != pin.instance()) {
 				// The same instance under a new weight: the flow follows it, no move.
-				this.flows.put(keyHash, current, pin.home());
-				pin = new FlowTable.Pin(current, pin.home());
+				pin = this.flows.place(flowKey, pin.instance(), current, pin.home(), this.idleNanos, 1);
+				current = topology.instances.get(pin.instance().id);
 			}
 			previous = pin.instance();
 			if (current == pin.instance() && !excluded.contains(current.id)) {
@@ -240,7 +273,7 @@ public final class Scheduler {
 				cause = (current == pin.instance()) ? MoveCause.RETRY : MoveCause.UNAVAILABLE;
 			}
 		}
-		return place(topology, keyHash, excluded, cause, previous, now);
+		return place(topology, keyHash, flowKey, seen, excluded, cause, previous, now);
 	}
 
 	/**
@@ -313,7 +346,9 @@ public final class Scheduler {
 		maybeRefresh(now);
 		Topology topology = this.topology;
 		List<SchedulerSnapshot.Instance> instances = new ArrayList<>();
+		long flowCount = 0;
 		for (InstanceStats s : topology.instances.values()) {
+			flowCount += s.homeFlows.get() + s.pinnedFlows.get();
 			LatencyWindow.Summary summary = s.window.summary(now);
 			double warmth = s.warmth(now, this.config);
 			instances.add(new SchedulerSnapshot.Instance(s.id, s.state(now, this.config), s.weight, s.weight * warmth,
@@ -326,7 +361,7 @@ public final class Scheduler {
 		Map<MoveCause, Long> moveCounts = new EnumMap<>(MoveCause.class);
 		this.moves.forEach((k, v) -> moveCounts.put(k, v.sum()));
 		return new SchedulerSnapshot(this.serviceId, instances, decisionCounts, moveCounts, this.deferredMoves.sum(),
-				this.flows.size(), this.totalInflight.get());
+				flowCount, this.totalInflight.get());
 	}
 
 	/**
@@ -355,8 +390,8 @@ public final class Scheduler {
 		return this.totalInflight.get();
 	}
 
-	private Decision place(Topology topology, long keyHash, Set<String> excluded, @Nullable MoveCause cause,
-			@Nullable InstanceStats previous, long now) {
+	private Decision place(Topology topology, long keyHash, long flowKey, boolean seen, Set<String> excluded,
+			@Nullable MoveCause cause, @Nullable InstanceStats previous, long now) {
 		String homeId = topology.ring.home(keyHash);
 		InstanceStats home = topology.instances.get(homeId);
 		DecisionReason why = homeRejection(home, keyHash, excluded, topology, now);
@@ -380,7 +415,18 @@ public final class Scheduler {
 		if (atHome && why != null) {
 			reason = (cause != null) ? DecisionReason.HOME : DecisionReason.NEW_FLOW;
 		}
-		this.flows.put(keyHash, target, atHome);
+		if (atHome && previous == null && !seen) {
+			// Doorkeeper: a new flow at home is recorded from its second request on, so
+			// that a flood of one-request keys never fills the table.
+			return decided(target, reason, null);
+		}
+		InstanceStats recorded = this.flows.place(flowKey, previous, target, atHome, this.idleNanos, seen ? 2 : 1)
+			.instance();
+		if (recorded != target && topology.instances.get(recorded.id) == recorded && !excluded.contains(recorded.id)) {
+			// A concurrent request of the same flow placed it first: one flow, one
+			// instance.
+			return decided(recorded, reason, null);
+		}
 		if (cause != null && target == previous) {
 			// Nowhere better to go (panic): the flow stays, so it did not move.
 			cause = null;
@@ -663,6 +709,7 @@ public final class Scheduler {
 	 * fit for keyless requests.
 	 */
 	private void refresh(long now) {
+		this.flows.sweep();
 		Topology topology = this.topology;
 		List<Long> medians = new ArrayList<>();
 		List<Double> costs = new ArrayList<>();

@@ -32,7 +32,9 @@ class SchedulerTopologyTest {
 	private void placeFlows() {
 		for (int i = 0; i < FLOWS; i++) {
 			long key = this.fleet.newKey();
+			// Two requests: a flow placed at home is recorded from its second on.
 			Decision decision = this.fleet.flow(key);
+			assertThat(this.fleet.flow(key).instanceId()).isEqualTo(decision.instanceId());
 			this.placed.put(key, decision.instanceId());
 			if (i % 15 == 0) {
 				this.inflight.add(this.fleet.scheduler.start(decision));
