@@ -72,6 +72,8 @@ public final class FlowTable {
 
 	private final LongAdder rejected = new LongAdder();
 
+	private final LongAdder evicted = new LongAdder();
+
 	/**
 	 * Create a table.
 	 * @param maxFlows most entries for all services together, at least 1
@@ -86,9 +88,10 @@ public final class FlowTable {
 		int count = (int) Math.min(MAX_SEGMENTS, Math.max(1, Long.highestOneBit(maxFlows / 256)));
 		this.segmentShift = 64 - Integer.numberOfTrailingZeros(count);
 		this.segments = new Segment[count];
-		long perSegment = (maxFlows + count - 1) / count;
 		for (int i = 0; i < count; i++) {
-			this.segments[i] = new Segment((int) perSegment);
+			// The bound split exactly: the first (maxFlows % count) segments take one
+			// more.
+			this.segments[i] = new Segment((int) (maxFlows / count + ((i < maxFlows % count) ? 1 : 0)));
 		}
 		int doorkeeperSize = (int) Math.min(1 << 20, Math.max(1024, Long.highestOneBit(maxFlows) / 2));
 		this.doorkeeper = new AtomicLongArray(doorkeeperSize);
@@ -123,6 +126,15 @@ public final class FlowTable {
 	 */
 	public long rejected() {
 		return this.rejected.sum();
+	}
+
+	/**
+	 * Return how many entries were removed, before their idle timeout, to make room for
+	 * new ones.
+	 * @return the count so far
+	 */
+	public long evicted() {
+		return this.evicted.sum();
 	}
 
 	/**
@@ -360,8 +372,12 @@ public final class FlowTable {
 					victim = slot;
 				}
 			}
-			if (!expired(victim, now) && (this.meta[victim] & MAX_USES) > uses) {
+			boolean expired = expired(victim, now);
+			if (!expired && (this.meta[victim] & MAX_USES) > uses) {
 				return false;
+			}
+			if (!expired) {
+				FlowTable.this.evicted.increment();
 			}
 			remove(victim);
 			return true;
