@@ -26,9 +26,9 @@ import org.jspecify.annotations.Nullable;
  * (expired first, then fewest uses, then the oldest); it is admitted only if it was used
  * at least as often as that victim, so a flood of one-request keys cannot push out
  * established flows;</li>
- * <li>a doorkeeper (a direct-mapped array of recently seen key hashes) lets a scheduler
- * record a flow placed at its home only on its second request ({@link #seenBefore}), and
- * gives a new entry its second use.</li>
+ * <li>a doorkeeper (a two-way array of recently seen key hashes with their deadlines)
+ * lets a scheduler record a flow placed at its home only on its second request
+ * ({@link #seenBefore}), and gives a new entry its second use.</li>
  * </ul>
  * Why not Caffeine: each of its entries costs about 140 bytes (a node, a boxed key, the
  * map's own node) and, at a million entries visited at random, its access-order
@@ -176,12 +176,19 @@ public final class FlowTable {
 	 * colliding slot may pass for it (rarely).
 	 */
 	boolean seenBefore(long key, long idleNanos) {
-		int index = (int) (key >>> 24) & this.doorkeeperMask;
-		if (this.doorkeeper.getOpaque(index) == key && now() - this.doorkeeperDeadlines.getOpaque(index) <= 0) {
+		int now = now();
+		// Two slots per key, so that a few colliding flows do not push each other out.
+		int first = (int) (key >>> 24) & this.doorkeeperMask;
+		int second = (int) (key >>> 44 ^ key) & this.doorkeeperMask;
+		int firstDeadline = this.doorkeeperDeadlines.getOpaque(first);
+		int secondDeadline = this.doorkeeperDeadlines.getOpaque(second);
+		if ((this.doorkeeper.getOpaque(first) == key && now - firstDeadline <= 0)
+				|| (this.doorkeeper.getOpaque(second) == key && now - secondDeadline <= 0)) {
 			return true;
 		}
-		this.doorkeeperDeadlines.setOpaque(index, deadline(idleNanos));
-		this.doorkeeper.setOpaque(index, key);
+		int slot = (secondDeadline - firstDeadline < 0) ? second : first;
+		this.doorkeeperDeadlines.setOpaque(slot, deadline(idleNanos));
+		this.doorkeeper.setOpaque(slot, key);
 		return false;
 	}
 

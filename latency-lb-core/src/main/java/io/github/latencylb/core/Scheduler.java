@@ -231,14 +231,15 @@ public final class Scheduler {
 		}
 		long flowKey = FlowTable.key(this.flowSeed, keyHash);
 		FlowTable.Pin pin = this.flows.get(flowKey, this.idleNanos);
+		boolean recorded = pin != null;
 		boolean seen = false;
 		if (pin == null) {
 			seen = this.flows.seenBefore(flowKey, this.idleNanos);
-			if (seen) {
+			InstanceStats home = seen ? topology.instances.get(topology.ring.home(keyHash)) : null;
+			if (home != null) {
 				// The second request of a flow whose first went home unrecorded
-				// (doorkeeper): it is established at home from now on.
-				InstanceStats home = topology.instances.get(topology.ring.home(keyHash));
-				pin = this.flows.place(flowKey, null, home, true, this.idleNanos, 2);
+				// (doorkeeper): it is established at home, and recorded if it stays.
+				pin = new FlowTable.Pin(home, true);
 			}
 		}
 		MoveCause cause = null;
@@ -252,8 +253,21 @@ public final class Scheduler {
 			}
 			previous = pin.instance();
 			if (current == pin.instance() && !excluded.contains(current.id)) {
-				if (!current.ejected(now) && !current.slow) {
-					if (this.admission.saturated(current.id)) {
+				boolean ejected = current.ejected(now);
+				// Slow but available: the flow stays while the move budget is spent.
+				if (!ejected && (!current.slow || !this.moveLimiter.tryAcquire(now))) {
+					if (current.slow) {
+						this.deferredMoves.increment();
+					}
+					if (!recorded) {
+						InstanceStats kept = this.flows.place(flowKey, null, current, true, this.idleNanos, 2)
+							.instance();
+						if (kept != current && topology.instances.get(kept.id) == kept && !excluded.contains(kept.id)) {
+							// A concurrent first request placed the flow elsewhere.
+							return decided(kept, DecisionReason.PINNED, null);
+						}
+					}
+					if (!current.slow && this.admission.saturated(current.id)) {
 						InstanceStats overflow = overflowTarget(topology, keyHash, current, excluded, now);
 						if (overflow != null) {
 							return decided(overflow, DecisionReason.OVERFLOW, null);
@@ -261,19 +275,13 @@ public final class Scheduler {
 					}
 					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
 				}
-				if (!current.ejected(now) && !this.moveLimiter.tryAcquire(now)) {
-					// Slow but available: the move budget is spent, so the flow stays for
-					// now.
-					this.deferredMoves.increment();
-					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
-				}
-				cause = current.ejected(now) ? MoveCause.UNAVAILABLE : MoveCause.SLOW;
+				cause = ejected ? MoveCause.UNAVAILABLE : MoveCause.SLOW;
 			}
 			else {
 				cause = (current == pin.instance()) ? MoveCause.RETRY : MoveCause.UNAVAILABLE;
 			}
 		}
-		return place(topology, keyHash, flowKey, seen, excluded, cause, previous, now);
+		return place(topology, keyHash, flowKey, seen, excluded, cause, previous, recorded ? previous : null, now);
 	}
 
 	/**
@@ -390,8 +398,14 @@ public final class Scheduler {
 		return this.totalInflight.get();
 	}
 
+	/**
+	 * Place a new flow, or move one ({@code cause} set): home if fit, else the best
+	 * candidate, and record it unless it is a new flow at home seen for the first time.
+	 * {@code expected} is where the table has the flow ({@code null}: nowhere), so that
+	 * concurrent placements of one flow agree.
+	 */
 	private Decision place(Topology topology, long keyHash, long flowKey, boolean seen, Set<String> excluded,
-			@Nullable MoveCause cause, @Nullable InstanceStats previous, long now) {
+			@Nullable MoveCause cause, @Nullable InstanceStats previous, @Nullable InstanceStats expected, long now) {
 		String homeId = topology.ring.home(keyHash);
 		InstanceStats home = topology.instances.get(homeId);
 		DecisionReason why = homeRejection(home, keyHash, excluded, topology, now);
@@ -420,7 +434,7 @@ public final class Scheduler {
 			// that a flood of one-request keys never fills the table.
 			return decided(target, reason, null);
 		}
-		InstanceStats recorded = this.flows.place(flowKey, previous, target, atHome, this.idleNanos, seen ? 2 : 1)
+		InstanceStats recorded = this.flows.place(flowKey, expected, target, atHome, this.idleNanos, seen ? 2 : 1)
 			.instance();
 		if (recorded != target && topology.instances.get(recorded.id) == recorded && !excluded.contains(recorded.id)) {
 			// A concurrent request of the same flow placed it first: one flow, one
