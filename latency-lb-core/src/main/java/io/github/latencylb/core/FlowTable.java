@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * <li>an entry not used for its service's idle timeout is forgotten (checked on lookup
  * and by a sweep that {@link #sweep} runs a little at a time);</li>
  * <li>frequent flows are kept: each entry counts its uses (4 bits, halved each time its
- * segment has seen as many insertions as it may hold, as in TinyLFU). A new entry for a
- * full segment competes with the least valuable of a few entries next to its slot
+ * segment has seen ten times as many new keys as it may hold, as in TinyLFU). A new entry
+ * for a full segment competes with the least valuable of a few entries next to its slot
  * (expired first, then fewest uses, then the oldest); it is admitted only if it was used
  * at least as often as that victim, so a flood of one-request keys cannot push out
  * established flows;</li>
@@ -45,6 +45,9 @@ public final class FlowTable {
 	private static final int VICTIM_SAMPLE = 8;
 
 	private static final int MAX_USES = 15;
+
+	/** New keys, in multiples of a segment's bound, between two halvings of the uses. */
+	private static final int AGING_PERIOD = 10;
 
 	private static final int HOME_BIT = 0x80;
 
@@ -80,8 +83,8 @@ public final class FlowTable {
 	 * @param clock the time source
 	 */
 	public FlowTable(long maxFlows, NanoClock clock) {
-		if (maxFlows < 1 || maxFlows > (1L << 36)) {
-			throw new IllegalArgumentException("maxFlows must be between 1 and 2^36 but was " + maxFlows);
+		if (maxFlows < 1 || maxFlows > (1L << 31)) {
+			throw new IllegalArgumentException("maxFlows must be between 1 and 2^31 but was " + maxFlows);
 		}
 		this.maxFlows = maxFlows;
 		this.clock = clock;
@@ -309,6 +312,9 @@ public final class FlowTable {
 				this.meta[slot] = (byte) ((this.meta[slot] & MAX_USES) | (home ? HOME_BIT : 0));
 				return new Pin(target, home);
 			}
+			if (++this.insertionsSinceAging >= AGING_PERIOD * this.maxEntries) {
+				age();
+			}
 			if (this.count >= this.maxEntries && !evictFor(key, uses, now)) {
 				FlowTable.this.rejected.increment();
 				return new Pin(target, home);
@@ -411,9 +417,6 @@ public final class FlowTable {
 			this.meta[slot] = (byte) (uses | (home ? HOME_BIT : 0));
 			this.count++;
 			Pin.counter(target, home).incrementAndGet();
-			if (++this.insertionsSinceAging >= this.maxEntries) {
-				age();
-			}
 		}
 
 		/** Halve every entry's uses, so that flows frequent long ago can be replaced. */
