@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
@@ -96,6 +97,9 @@ public final class Scheduler {
 
 	private volatile AdmissionView admission = AdmissionView.NONE;
 
+	/** Builds rings; replaced by tests only. */
+	BiFunction<Collection<WeightedInstance>, Integer, ConsistentHashRing> ringBuilder = ConsistentHashRing::build;
+
 	/**
 	 * Create a scheduler.
 	 * @param serviceId the service it schedules
@@ -161,7 +165,16 @@ public final class Scheduler {
 	 * @param instances the instances and their weights
 	 * @return whether the set changed
 	 */
-	public synchronized boolean updateInstances(Collection<WeightedInstance> instances) {
+	public boolean updateInstances(Collection<WeightedInstance> instances) {
+		if (this.topology.sameAs(instances)) {
+			return false;
+		}
+		// Built before taking the lock, and swapped in by reference: with large weights
+		// a ring takes long to build, and nothing needs to wait for it.
+		return applyInstances(instances, this.ringBuilder.apply(instances, this.config.virtualNodes()));
+	}
+
+	private synchronized boolean applyInstances(Collection<WeightedInstance> instances, ConsistentHashRing ring) {
 		Topology current = this.topology;
 		if (current.sameAs(instances)) {
 			return false;
@@ -183,8 +196,7 @@ public final class Scheduler {
 				next.put(instance.id(), stats);
 			}
 		}
-		this.topology = new Topology(next, ConsistentHashRing.build(instances, this.config.virtualNodes()),
-				current.everPopulated || !next.isEmpty());
+		this.topology = new Topology(next, ring, current.everPopulated || !next.isEmpty());
 		this.nextRefresh.set(now);
 		refresh(now);
 		Set<String> ids = Set.copyOf(next.keySet());
@@ -700,9 +712,9 @@ public final class Scheduler {
 		if (ejected + 1 > allowed) {
 			return;
 		}
-		int ejections = instance.ejections + 1;
-		long interval = Math.min(this.config.baseEjectionTime().toNanos() * ejections,
-				this.config.maxEjectionTime().toNanos());
+		long base = this.config.baseEjectionTime().toNanos();
+		int ejections = EjectionBackoff.decayed(instance.ejections, instance.ejectedUntilNanos, now, base) + 1;
+		long interval = EjectionBackoff.interval(ejections, base, this.config.maxEjectionTime().toNanos());
 		instance.ejections = ejections;
 		instance.ejectedUntilNanos = now + interval;
 		instance.consecutiveFailures.set(0);

@@ -174,6 +174,43 @@ class SchedulerTopologyTest {
 	}
 
 	@Test
+	void ringShouldBeBuiltOutsideTheSchedulerLockAndSwappedIn() throws Exception {
+		Scheduler scheduler = this.fleet.scheduler;
+		java.util.concurrent.CountDownLatch building = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.atomic.AtomicBoolean lockHeld = new java.util.concurrent.atomic.AtomicBoolean(true);
+		scheduler.ringBuilder = (instances, virtualNodes) -> {
+			lockHeld.set(Thread.holdsLock(scheduler));
+			building.countDown();
+			try {
+				release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return ConsistentHashRing.build(instances, virtualNodes);
+		};
+		Thread update = new Thread(() -> scheduler.updateInstances(Fleet.instances(9)));
+		update.start();
+		assertThat(building.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		// While the ring is being built, what needs the lock (an ejection) goes ahead,
+		// and decisions use the old instance set.
+		String failing = Fleet.id(1);
+		for (int i = 0; i < this.config.consecutiveFailures(); i++) {
+			Lease lease = this.fleet.hold(failing);
+			lease.recordFailure();
+			lease.release();
+		}
+		assertThat(this.fleet.stateOf(failing).state()).isEqualTo(InstanceState.EJECTED);
+		assertThat(scheduler.snapshot().instances()).hasSize(8);
+		release.countDown();
+		update.join(10_000);
+		assertThat(lockHeld).isFalse();
+		assertThat(scheduler.snapshot().instances()).hasSize(9);
+		assertThat(this.fleet.stateOf(failing).state()).isEqualTo(InstanceState.EJECTED);
+	}
+
+	@Test
 	void emptyInstanceSetShouldGiveNoDecision() {
 		Scheduler empty = new Scheduler("none", this.config, new FakeClock(), new java.util.SplittableRandom(1));
 		assertThat(empty.chooseForFlow(1L, java.util.Set.of())).isNull();
