@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * flow-key hash to the instance that serves it. Only 64-bit key hashes are stored, never
  * raw keys, in primitive open-addressing arrays (about 17 bytes a slot, at most 75% full,
  * so at most 46 bytes per tracked flow once the table has grown), split into segments
- * with a lock each. Thread-safe.
+ * with a lock each, plus a doorkeeper of 12 bytes a slot with as many slots as the bound
+ * (a power of two, at most 2^22). Thread-safe.
  * <p>
  * Bounds and eviction:
  * <ul>
@@ -96,7 +97,8 @@ public final class FlowTable {
 			// more.
 			this.segments[i] = new Segment((int) (maxFlows / count + ((i < maxFlows % count) ? 1 : 0)));
 		}
-		int doorkeeperSize = (int) Math.min(1 << 20, Math.max(1024, Long.highestOneBit(maxFlows) / 2));
+		// As many slots as the table may hold flows, so that as many flows can pass.
+		int doorkeeperSize = (int) Math.min(1 << 22, Math.max(1024, Long.highestOneBit(maxFlows - 1) << 1));
 		this.doorkeeper = new AtomicLongArray(doorkeeperSize);
 		this.doorkeeperDeadlines = new AtomicIntegerArray(doorkeeperSize);
 		this.doorkeeperMask = doorkeeperSize - 1;
