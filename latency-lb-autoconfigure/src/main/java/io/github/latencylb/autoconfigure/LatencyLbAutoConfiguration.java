@@ -2,6 +2,7 @@ package io.github.latencylb.autoconfigure;
 
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbLoadBalancerConfiguration;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.core.FlowTable;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.SchedulerConfig;
 
@@ -39,7 +40,8 @@ public final class LatencyLbAutoConfiguration {
 		// Fail start-up now, naming the service, if a combination of values is invalid.
 		configOf(binder, null);
 		properties.getServices().keySet().forEach((serviceId) -> configOf(binder, serviceId));
-		return new SchedulerRegistry((serviceId) -> configOf(binder, serviceId), NanoClock.SYSTEM);
+		FlowTable flows = new FlowTable(properties.getAffinity().getMaxFlows(), NanoClock.SYSTEM);
+		return new SchedulerRegistry((serviceId) -> configOf(binder, serviceId), NanoClock.SYSTEM, flows);
 	}
 
 	/**
@@ -52,6 +54,11 @@ public final class LatencyLbAutoConfiguration {
 		String prefix = LatencyLbProperties.PREFIX;
 		if (serviceId != null) {
 			prefix = LatencyLbProperties.PREFIX + ".services[" + serviceId + "]";
+			if (binder.bind(prefix + ".affinity.max-flows", Long.class).isBound()) {
+				throw new IllegalStateException("Invalid latency-lb configuration: '" + prefix
+						+ ".affinity.max-flows' is not supported: the flow table is shared by every service;"
+						+ " set 'latency-lb.affinity.max-flows' to bound it for the whole gateway");
+			}
 			binder.bind(prefix, Bindable.ofInstance(merged));
 		}
 		try {

@@ -219,9 +219,11 @@ public class SchedulerProperties {
 		private double stuckFactor = 10.0;
 
 		/**
-		 * How many existing flows per second may leave slow (but available) instances.
+		 * How many existing flows per second may leave slow (but available) instances;
+		 * finite, at most 1,000,000.
 		 */
 		@DecimalMin(value = "0.0", inclusive = false)
+		@DecimalMax("1000000")
 		private double maxMovesPerSecond = 100;
 
 		/**

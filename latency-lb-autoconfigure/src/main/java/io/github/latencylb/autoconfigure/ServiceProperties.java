@@ -3,6 +3,7 @@ package io.github.latencylb.autoconfigure;
 import java.time.Duration;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import org.hibernate.validator.constraints.time.DurationMin;
@@ -26,10 +27,13 @@ public class ServiceProperties extends SchedulerProperties {
 	public static class FlowTable {
 
 		/**
-		 * Most flows remembered per service (least recently used ones are forgotten
-		 * first); each costs about 100 to 150 bytes of heap.
+		 * Most flows remembered by the whole gateway, all services together (only under
+		 * latency-lb.affinity; a per-service value fails start-up). A flow is recorded
+		 * from its second request on; when the table is full, the least used, then least
+		 * recent, flows make room. Each costs at most about 50 bytes of heap.
 		 */
 		@Min(1)
+		@Max(2_147_483_648L)
 		private long maxFlows = 1_000_000;
 
 		/**

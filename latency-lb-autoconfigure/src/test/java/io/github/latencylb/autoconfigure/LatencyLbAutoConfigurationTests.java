@@ -100,13 +100,45 @@ class LatencyLbAutoConfigurationTests {
 		this.runner
 			.withPropertyValues("latency-lb.fallback.candidates=4",
 					"latency-lb.services.payments.fallback.candidates=6",
-					"latency-lb.services.payments.affinity.max-flows=1000")
+					"latency-lb.services.payments.affinity.idle-timeout=5m")
 			.run((context) -> {
 				SchedulerRegistry registry = context.getBean(SchedulerRegistry.class);
 				assertThat(registry.scheduler("payments").config().candidates()).isEqualTo(6);
-				assertThat(registry.scheduler("payments").config().maxFlows()).isEqualTo(1000);
+				assertThat(registry.scheduler("payments").config().idleTimeout()).hasMinutes(5);
 				assertThat(registry.scheduler("orders").config().candidates()).isEqualTo(4);
-				assertThat(registry.scheduler("orders").config().maxFlows()).isEqualTo(1_000_000);
+				assertThat(registry.scheduler("orders").config().idleTimeout()).hasMinutes(30);
+			});
+	}
+
+	@Test
+	void runShouldBoundTheFlowTableForTheWholeGateway() {
+		this.runner.withPropertyValues("latency-lb.affinity.max-flows=5000").run((context) -> {
+			SchedulerRegistry registry = context.getBean(SchedulerRegistry.class);
+			assertThat(registry.flows().maxFlows()).isEqualTo(5000);
+		});
+	}
+
+	@Test
+	void runWhenServiceOverridesMaxFlowsShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.services.payments.affinity.max-flows=1000").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(allMessages(context.getStartupFailure()))
+				.contains("latency-lb.services[payments].affinity.max-flows")
+				.contains("latency-lb.affinity.max-flows");
+		});
+	}
+
+	@Test
+	void runWhenMaxMovesPerSecondIsInfiniteShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.fallback.max-moves-per-second=Infinity").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(allMessages(context.getStartupFailure())).contains("fallback.maxMovesPerSecond");
+		});
+		this.runner.withPropertyValues("latency-lb.services.payments.fallback.max-moves-per-second=Infinity")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(allMessages(context.getStartupFailure()))
+					.contains("services[payments].fallback.maxMovesPerSecond");
 			});
 	}
 

@@ -7,19 +7,28 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 
+import net.openhft.hashing.LongHashFunction;
+
 /**
  * Immutable consistent-hash ring with weighted virtual nodes (Karger et al.; the "ring
  * hash" of Envoy). Built from the instance set sorted by id, with {@link StableHash}, so
  * every replica and every restart maps a key to the same instance whatever order
  * discovery returns them in.
  * <p>
- * Each instance gets {@code virtualNodes x weight} points; a key belongs to the first
- * point at or after its hash (wrapping around). Removing an instance moves only the keys
- * it owned; adding one takes keys only from the others. With 1,000 points per unit of
- * weight the largest share over 10 equal instances stays within about 5% of the mean.
- * Thread-safe (immutable).
+ * Each instance gets {@code virtualNodes x weight} points (all scaled down alike when
+ * their sum would exceed {@link #MAX_POINTS}); a key belongs to the first point at or
+ * after its hash (wrapping around). Removing an instance moves only the keys it owned;
+ * adding one takes keys only from the others. With 1,000 points per unit of weight the
+ * largest share over 10 equal instances stays within about 5% of the mean. Thread-safe
+ * (immutable).
  */
 public final class ConsistentHashRing {
+
+	/**
+	 * Most points a ring holds, whatever the weights: a ring of this size takes a few
+	 * hundred milliseconds to build and 12 MiB of heap.
+	 */
+	public static final int MAX_POINTS = 1 << 20;
 
 	private final List<String> ids;
 
@@ -48,11 +57,22 @@ public final class ConsistentHashRing {
 		}
 		List<WeightedInstance> sorted = new ArrayList<>(instances);
 		sorted.sort(Comparator.comparing(WeightedInstance::id));
-		int total = 0;
+		long requested = 0;
 		for (WeightedInstance instance : sorted) {
-			total = Math.addExact(total, Math.multiplyExact(virtualNodes, instance.weight()));
+			requested += (long) virtualNodes * instance.weight();
 		}
-		Point[] all = new Point[total];
+		// Huge discovery weights would make a huge ring: scale every instance's points
+		// down alike, keeping the shares, so that the ring never exceeds MAX_POINTS.
+		double scale = (requested > MAX_POINTS) ? (double) MAX_POINTS / requested : 1.0;
+		int[] counts = new int[sorted.size()];
+		int total = 0;
+		for (int owner = 0; owner < sorted.size(); owner++) {
+			counts[owner] = (int) Math.max(1, (long) (virtualNodes * (double) sorted.get(owner).weight() * scale));
+			total += counts[owner];
+		}
+		long[] points = new long[total];
+		int[] owners = new int[total];
+		int[] runs = new int[sorted.size() + 1];
 		int n = 0;
 		List<String> ids = new ArrayList<>(sorted.size());
 		for (int owner = 0; owner < sorted.size(); owner++) {
@@ -61,20 +81,17 @@ public final class ConsistentHashRing {
 				throw new IllegalArgumentException("Duplicate instance id " + instance.id());
 			}
 			ids.add(instance.id());
-			long seed = StableHash.hash(instance.id());
-			for (int i = 0; i < virtualNodes * instance.weight(); i++) {
-				all[n++] = new Point(StableHash.hash(seed, i), owner);
+			// The same values as StableHash.hash(seed, i), without a function per point.
+			LongHashFunction hash = LongHashFunction.xx3(StableHash.hash(instance.id()));
+			runs[owner] = n;
+			for (int i = 0; i < counts[owner]; i++) {
+				points[n] = hash.hashLong(i);
+				owners[n++] = owner;
 			}
+			Arrays.sort(points, runs[owner], n);
 		}
-		// Ties (practically never) are broken by the owner's rank in id order: still
-		// deterministic.
-		Arrays.sort(all, Comparator.comparingLong(Point::hash).thenComparingInt(Point::owner));
-		long[] points = new long[total];
-		int[] owners = new int[total];
-		for (int i = 0; i < total; i++) {
-			points[i] = all[i].hash();
-			owners[i] = all[i].owner();
-		}
+		runs[sorted.size()] = n;
+		mergeRuns(points, owners, runs);
 		return new ConsistentHashRing(List.copyOf(ids), points, owners);
 	}
 
@@ -154,6 +171,53 @@ public final class ConsistentHashRing {
 		return (index == this.points.length) ? 0 : index;
 	}
 
+	/**
+	 * Merge sorted runs (one per owner, in owner order) into one sorted ring, pairwise.
+	 * Stable, so that equal hashes (practically never) stay in owner order: still
+	 * deterministic.
+	 */
+	private static void mergeRuns(long[] points, int[] owners, int[] runs) {
+		long[] fromPoints = points;
+		int[] fromOwners = owners;
+		long[] toPoints = new long[points.length];
+		int[] toOwners = new int[owners.length];
+		int[] bounds = runs;
+		while (bounds.length > 2) {
+			int[] next = new int[(bounds.length - 1 + 1) / 2 + 1];
+			int r = 0;
+			for (int i = 0; i + 1 < bounds.length; i += 2) {
+				int lo = bounds[i];
+				int mid = bounds[i + 1];
+				int hi = (i + 2 < bounds.length) ? bounds[i + 2] : mid;
+				next[r++] = lo;
+				int a = lo;
+				int b = mid;
+				for (int out = lo; out < hi; out++) {
+					if (b >= hi || (a < mid && fromPoints[a] <= fromPoints[b])) {
+						toPoints[out] = fromPoints[a];
+						toOwners[out] = fromOwners[a++];
+					}
+					else {
+						toPoints[out] = fromPoints[b];
+						toOwners[out] = fromOwners[b++];
+					}
+				}
+			}
+			next[r] = bounds[bounds.length - 1];
+			bounds = next;
+			long[] p = fromPoints;
+			fromPoints = toPoints;
+			toPoints = p;
+			int[] o = fromOwners;
+			fromOwners = toOwners;
+			toOwners = o;
+		}
+		if (fromPoints != points) {
+			System.arraycopy(fromPoints, 0, points, 0, points.length);
+			System.arraycopy(fromOwners, 0, owners, 0, owners.length);
+		}
+	}
+
 	private static double[] computeShares(int n, long[] points, int[] owners) {
 		double[] shares = new double[n];
 		if (points.length == 0) {
@@ -175,9 +239,6 @@ public final class ConsistentHashRing {
 	private static double unsigned(long value) {
 		double d = (double) (value >>> 1) * 2.0;
 		return d + (value & 1);
-	}
-
-	private record Point(long hash, int owner) {
 	}
 
 	/**

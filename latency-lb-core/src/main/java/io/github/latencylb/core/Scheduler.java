@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
@@ -72,6 +73,10 @@ public final class Scheduler {
 
 	private final FlowTable flows;
 
+	private final long flowSeed;
+
+	private final long idleNanos;
+
 	private final AtomicInteger totalInflight = new AtomicInteger();
 
 	private final MoveLimiter moveLimiter;
@@ -92,6 +97,9 @@ public final class Scheduler {
 
 	private volatile AdmissionView admission = AdmissionView.NONE;
 
+	/** Builds rings; replaced by tests only. */
+	BiFunction<Collection<WeightedInstance>, Integer, ConsistentHashRing> ringBuilder = ConsistentHashRing::build;
+
 	/**
 	 * Create a scheduler.
 	 * @param serviceId the service it schedules
@@ -101,11 +109,29 @@ public final class Scheduler {
 	 * several threads
 	 */
 	public Scheduler(String serviceId, SchedulerConfig config, NanoClock clock, RandomGenerator random) {
+		this(serviceId, config, clock, random, new FlowTable(config.maxFlows(), clock));
+	}
+
+	/**
+	 * Create a scheduler that records its flows in a table shared with other services'
+	 * schedulers, so that one bound holds for all of them ({@code config.maxFlows()} is
+	 * then not used).
+	 * @param serviceId the service it schedules
+	 * @param config its configuration
+	 * @param clock the time source
+	 * @param random the randomness; must be thread-safe if {@link #choose} runs on
+	 * several threads
+	 * @param flows the flow table
+	 */
+	public Scheduler(String serviceId, SchedulerConfig config, NanoClock clock, RandomGenerator random,
+			FlowTable flows) {
 		this.serviceId = serviceId;
 		this.config = config;
 		this.clock = clock;
 		this.random = random;
-		this.flows = new FlowTable(config.maxFlows(), config.idleTimeout(), clock);
+		this.flows = flows;
+		this.flowSeed = StableHash.hash(serviceId);
+		this.idleNanos = config.idleTimeout().toNanos();
 		this.moveLimiter = new MoveLimiter(config.maxMovesPerSecond(), clock.nanoTime());
 		for (DecisionReason reason : DecisionReason.values()) {
 			this.decisions.put(reason, new LongAdder());
@@ -139,7 +165,16 @@ public final class Scheduler {
 	 * @param instances the instances and their weights
 	 * @return whether the set changed
 	 */
-	public synchronized boolean updateInstances(Collection<WeightedInstance> instances) {
+	public boolean updateInstances(Collection<WeightedInstance> instances) {
+		if (this.topology.sameAs(instances)) {
+			return false;
+		}
+		// Built before taking the lock, and swapped in by reference: with large weights
+		// a ring takes long to build, and nothing needs to wait for it.
+		return applyInstances(instances, this.ringBuilder.apply(instances, this.config.virtualNodes()));
+	}
+
+	private synchronized boolean applyInstances(Collection<WeightedInstance> instances, ConsistentHashRing ring) {
 		Topology current = this.topology;
 		if (current.sameAs(instances)) {
 			return false;
@@ -161,8 +196,7 @@ public final class Scheduler {
 				next.put(instance.id(), stats);
 			}
 		}
-		this.topology = new Topology(next, ConsistentHashRing.build(instances, this.config.virtualNodes()),
-				current.everPopulated || !next.isEmpty());
+		this.topology = new Topology(next, ring, current.everPopulated || !next.isEmpty());
 		this.nextRefresh.set(now);
 		refresh(now);
 		Set<String> ids = Set.copyOf(next.keySet());
@@ -207,20 +241,45 @@ public final class Scheduler {
 		if (topology.instances.isEmpty()) {
 			return null;
 		}
-		FlowTable.Pin pin = this.flows.get(keyHash);
+		long flowKey = FlowTable.key(this.flowSeed, keyHash);
+		FlowTable.Pin pin = this.flows.get(flowKey, this.idleNanos);
+		boolean recorded = pin != null;
+		boolean seen = false;
+		if (pin == null) {
+			seen = this.flows.seenBefore(flowKey, this.idleNanos);
+			InstanceStats home = seen ? topology.instances.get(topology.ring.home(keyHash)) : null;
+			if (home != null) {
+				// The second request of a flow whose first went home unrecorded
+				// (doorkeeper): it is established at home, and recorded if it stays.
+				pin = new FlowTable.Pin(home, true);
+			}
+		}
 		MoveCause cause = null;
 		InstanceStats previous = null;
 		if (pin != null) {
 			InstanceStats current = topology.instances.get(pin.instance().id);
 			if (current != null && current != pin.instance()) {
 				// The same instance under a new weight: the flow follows it, no move.
-				this.flows.put(keyHash, current, pin.home());
-				pin = new FlowTable.Pin(current, pin.home());
+				pin = this.flows.place(flowKey, pin.instance(), current, pin.home(), this.idleNanos, 1);
+				current = topology.instances.get(pin.instance().id);
 			}
 			previous = pin.instance();
 			if (current == pin.instance() && !excluded.contains(current.id)) {
-				if (!current.ejected(now) && !current.slow) {
-					if (this.admission.saturated(current.id)) {
+				boolean ejected = current.ejected(now);
+				// Slow but available: the flow stays while the move budget is spent.
+				if (!ejected && (!current.slow || !this.moveLimiter.tryAcquire(now))) {
+					if (current.slow) {
+						this.deferredMoves.increment();
+					}
+					if (!recorded) {
+						InstanceStats kept = this.flows.place(flowKey, null, current, true, this.idleNanos, 2)
+							.instance();
+						if (kept != current && topology.instances.get(kept.id) == kept && !excluded.contains(kept.id)) {
+							// A concurrent first request placed the flow elsewhere.
+							return decided(kept, DecisionReason.PINNED, null);
+						}
+					}
+					if (!current.slow && this.admission.saturated(current.id)) {
 						InstanceStats overflow = overflowTarget(topology, keyHash, current, excluded, now);
 						if (overflow != null) {
 							return decided(overflow, DecisionReason.OVERFLOW, null);
@@ -228,19 +287,13 @@ public final class Scheduler {
 					}
 					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
 				}
-				if (!current.ejected(now) && !this.moveLimiter.tryAcquire(now)) {
-					// Slow but available: the move budget is spent, so the flow stays for
-					// now.
-					this.deferredMoves.increment();
-					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
-				}
-				cause = current.ejected(now) ? MoveCause.UNAVAILABLE : MoveCause.SLOW;
+				cause = ejected ? MoveCause.UNAVAILABLE : MoveCause.SLOW;
 			}
 			else {
 				cause = (current == pin.instance()) ? MoveCause.RETRY : MoveCause.UNAVAILABLE;
 			}
 		}
-		return place(topology, keyHash, excluded, cause, previous, now);
+		return place(topology, keyHash, flowKey, seen, excluded, cause, previous, recorded ? previous : null, now);
 	}
 
 	/**
@@ -313,7 +366,9 @@ public final class Scheduler {
 		maybeRefresh(now);
 		Topology topology = this.topology;
 		List<SchedulerSnapshot.Instance> instances = new ArrayList<>();
+		long flowCount = 0;
 		for (InstanceStats s : topology.instances.values()) {
+			flowCount += s.homeFlows.get() + s.pinnedFlows.get();
 			LatencyWindow.Summary summary = s.window.summary(now);
 			double warmth = s.warmth(now, this.config);
 			instances.add(new SchedulerSnapshot.Instance(s.id, s.state(now, this.config), s.weight, s.weight * warmth,
@@ -326,7 +381,7 @@ public final class Scheduler {
 		Map<MoveCause, Long> moveCounts = new EnumMap<>(MoveCause.class);
 		this.moves.forEach((k, v) -> moveCounts.put(k, v.sum()));
 		return new SchedulerSnapshot(this.serviceId, instances, decisionCounts, moveCounts, this.deferredMoves.sum(),
-				this.flows.size(), this.totalInflight.get());
+				flowCount, this.totalInflight.get());
 	}
 
 	/**
@@ -355,8 +410,14 @@ public final class Scheduler {
 		return this.totalInflight.get();
 	}
 
-	private Decision place(Topology topology, long keyHash, Set<String> excluded, @Nullable MoveCause cause,
-			@Nullable InstanceStats previous, long now) {
+	/**
+	 * Place a new flow, or move one ({@code cause} set): home if fit, else the best
+	 * candidate, and record it unless it is a new flow at home seen for the first time.
+	 * {@code expected} is where the table has the flow ({@code null}: nowhere), so that
+	 * concurrent placements of one flow agree.
+	 */
+	private Decision place(Topology topology, long keyHash, long flowKey, boolean seen, Set<String> excluded,
+			@Nullable MoveCause cause, @Nullable InstanceStats previous, @Nullable InstanceStats expected, long now) {
 		String homeId = topology.ring.home(keyHash);
 		InstanceStats home = topology.instances.get(homeId);
 		DecisionReason why = homeRejection(home, keyHash, excluded, topology, now);
@@ -380,7 +441,18 @@ public final class Scheduler {
 		if (atHome && why != null) {
 			reason = (cause != null) ? DecisionReason.HOME : DecisionReason.NEW_FLOW;
 		}
-		this.flows.put(keyHash, target, atHome);
+		if (atHome && previous == null && !seen) {
+			// Doorkeeper: a new flow at home is recorded from its second request on, so
+			// that a flood of one-request keys never fills the table.
+			return decided(target, reason, null);
+		}
+		InstanceStats recorded = this.flows.place(flowKey, expected, target, atHome, this.idleNanos, seen ? 2 : 1)
+			.instance();
+		if (recorded != target && topology.instances.get(recorded.id) == recorded && !excluded.contains(recorded.id)) {
+			// A concurrent request of the same flow placed it first: one flow, one
+			// instance.
+			return decided(recorded, reason, null);
+		}
 		if (cause != null && target == previous) {
 			// Nowhere better to go (panic): the flow stays, so it did not move.
 			cause = null;
@@ -640,9 +712,9 @@ public final class Scheduler {
 		if (ejected + 1 > allowed) {
 			return;
 		}
-		int ejections = instance.ejections + 1;
-		long interval = Math.min(this.config.baseEjectionTime().toNanos() * ejections,
-				this.config.maxEjectionTime().toNanos());
+		long base = this.config.baseEjectionTime().toNanos();
+		int ejections = EjectionBackoff.decayed(instance.ejections, instance.ejectedUntilNanos, now, base) + 1;
+		long interval = EjectionBackoff.interval(ejections, base, this.config.maxEjectionTime().toNanos());
 		instance.ejections = ejections;
 		instance.ejectedUntilNanos = now + interval;
 		instance.consecutiveFailures.set(0);
@@ -663,6 +735,7 @@ public final class Scheduler {
 	 * fit for keyless requests.
 	 */
 	private void refresh(long now) {
+		this.flows.sweep();
 		Topology topology = this.topology;
 		List<Long> medians = new ArrayList<>();
 		List<Double> costs = new ArrayList<>();

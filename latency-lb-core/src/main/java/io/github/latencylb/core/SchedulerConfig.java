@@ -67,19 +67,23 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 		present(maxEjectionTime, "maxEjectionTime");
 		present(refreshInterval, "refreshInterval");
 		check(virtualNodes >= 1 && virtualNodes <= 100_000, "virtualNodes", virtualNodes, "between 1 and 100000");
-		check(balanceFactor > 1.0, "balanceFactor", balanceFactor, "greater than 1");
+		check(balanceFactor > 1.0 && Double.isFinite(balanceFactor), "balanceFactor", balanceFactor,
+				"finite and greater than 1");
 		check(minSlots >= 1, "minSlots", minSlots, "at least 1");
 		check(positive(latencyDecay), "latencyDecay", latencyDecay, "positive");
 		check(positive(latencyWindow), "latencyWindow", latencyWindow, "positive");
 		check(minSamples >= 1, "minSamples", minSamples, "at least 1");
 		check(!failurePenalty.isNegative(), "failurePenalty", failurePenalty, "zero or positive");
-		check(latencyFactor > 1.0, "latencyFactor", latencyFactor, "greater than 1");
+		check(latencyFactor > 1.0 && Double.isFinite(latencyFactor), "latencyFactor", latencyFactor,
+				"finite and greater than 1");
 		check(!minSlowLatency.isNegative(), "minSlowLatency", minSlowLatency, "zero or positive");
-		check(stuckFactor >= 1.0, "stuckFactor", stuckFactor, "at least 1");
+		check(stuckFactor >= 1.0 && Double.isFinite(stuckFactor), "stuckFactor", stuckFactor, "finite and at least 1");
 		check(candidates >= 1, "candidates", candidates, "at least 1");
 		check(nearEqualTolerance >= 0 && nearEqualTolerance < 1, "nearEqualTolerance", nearEqualTolerance, "in [0, 1)");
-		check(maxMovesPerSecond > 0, "maxMovesPerSecond", maxMovesPerSecond, "positive");
-		check(maxFlows >= 1, "maxFlows", maxFlows, "at least 1");
+		// Infinity would turn the move limiter's tokens into NaN.
+		check(maxMovesPerSecond > 0 && Double.isFinite(maxMovesPerSecond), "maxMovesPerSecond", maxMovesPerSecond,
+				"finite and positive");
+		check(maxFlows >= 1 && maxFlows <= (1L << 31), "maxFlows", maxFlows, "between 1 and 2^31");
 		check(positive(idleTimeout), "idleTimeout", idleTimeout, "positive");
 		check(!slowStartDuration.isNegative(), "slowStartDuration", slowStartDuration, "zero or positive");
 		check(slowStartMinWeight > 0 && slowStartMinWeight <= 1, "slowStartMinWeight", slowStartMinWeight, "in (0, 1]");

@@ -185,6 +185,29 @@ class ConsistentHashRingTest {
 			.withMessageContaining("virtualNodes");
 	}
 
+	@Test
+	void hugeWeightsShouldBeScaledToTheBoundKeepingTheShares() {
+		// 1000 x (2,000,000 + 1,000,000) points requested: three billion, past an int.
+		List<WeightedInstance> huge = List.of(new WeightedInstance("a", 2_000_000),
+				new WeightedInstance("b", 1_000_000), new WeightedInstance("c", 1));
+		ConsistentHashRing ring = ConsistentHashRing.build(huge, VIRTUAL_NODES);
+		assertThat(ring.size()).isLessThanOrEqualTo(ConsistentHashRing.MAX_POINTS)
+			.isGreaterThan(ConsistentHashRing.MAX_POINTS - 3);
+		assertThat(ring.share("a") / ring.share("b")).isCloseTo(2.0, within(0.05));
+		// Even the smallest weight keeps a point.
+		assertThat(ring.share("c")).isPositive();
+		assertThat(ring.preferenceList(42, 3, (id) -> true)).containsExactlyInAnyOrder("a", "b", "c");
+	}
+
+	@Test
+	void ringsWithinTheBoundShouldKeepTheirPoints() {
+		// The ring of a fleet within the bound is what it always was: one point per
+		// virtual node and unit of weight.
+		assertThat(ConsistentHashRing.build(Fleet.instances(10), VIRTUAL_NODES).size()).isEqualTo(10 * VIRTUAL_NODES);
+		ConsistentHashRing heavy = ConsistentHashRing.build(List.of(new WeightedInstance("a", 1000)), 1000);
+		assertThat(heavy.size()).isEqualTo(1_000_000);
+	}
+
 	private static Map<String, Integer> count(ConsistentHashRing ring, long[] keys) {
 		Map<String, Integer> counts = new HashMap<>();
 		for (long key : keys) {

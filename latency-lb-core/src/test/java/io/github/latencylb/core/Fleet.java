@@ -39,9 +39,17 @@ final class Fleet {
 	}
 
 	Fleet(SchedulerConfig config, List<WeightedInstance> instances, long seed, FakeClock clock) {
+		this(config, instances, seed, clock, "demo", new FlowTable(config.maxFlows(), clock));
+	}
+
+	/**
+	 * A fleet of one service whose scheduler records its flows in a given (shared) table.
+	 */
+	Fleet(SchedulerConfig config, List<WeightedInstance> instances, long seed, FakeClock clock, String serviceId,
+			FlowTable flows) {
 		this.clock = clock;
 		this.config = config;
-		this.scheduler = new Scheduler("demo", config, this.clock, new SplittableRandom(seed));
+		this.scheduler = new Scheduler(serviceId, config, this.clock, new SplittableRandom(seed), flows);
 		this.keys = new SplittableRandom(~seed);
 		update(instances);
 	}

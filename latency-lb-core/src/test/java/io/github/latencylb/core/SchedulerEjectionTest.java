@@ -192,6 +192,31 @@ class SchedulerEjectionTest {
 		}
 	}
 
+	@Test
+	void ejectionMultiplierShouldDecayAfterAHealthyPeriod() {
+		Duration base = this.config.baseEjectionTime();
+		for (int ejection = 1; ejection <= 3; ejection++) {
+			fail(this.failing, 5);
+			this.fleet.clock.advance(base.multipliedBy(ejection));
+			assertThat(this.fleet.stateOf(this.failing).state()).isEqualTo(InstanceState.ACTIVE);
+		}
+		// Healthy for two base intervals: the multiplier drops from 3 to 1, so the next
+		// ejection lasts 2 x base, not 4 x.
+		this.fleet.clock.advance(base.multipliedBy(2));
+		fail(this.failing, 5);
+		this.fleet.clock.advance(base.multipliedBy(2).minusMillis(1));
+		assertThat(this.fleet.stateOf(this.failing).state()).isEqualTo(InstanceState.EJECTED);
+		this.fleet.clock.advance(Duration.ofMillis(1));
+		assertThat(this.fleet.stateOf(this.failing).state()).isEqualTo(InstanceState.ACTIVE);
+		// Healthy for long: back to the base interval.
+		this.fleet.clock.advance(base.multipliedBy(10));
+		fail(this.failing, 5);
+		this.fleet.clock.advance(base.minusMillis(1));
+		assertThat(this.fleet.stateOf(this.failing).state()).isEqualTo(InstanceState.EJECTED);
+		this.fleet.clock.advance(Duration.ofMillis(1));
+		assertThat(this.fleet.stateOf(this.failing).state()).isEqualTo(InstanceState.ACTIVE);
+	}
+
 	private void fail(String id, int times) {
 		fail(this.fleet, id, times);
 	}

@@ -32,7 +32,9 @@ class SchedulerTopologyTest {
 	private void placeFlows() {
 		for (int i = 0; i < FLOWS; i++) {
 			long key = this.fleet.newKey();
+			// Two requests: a flow placed at home is recorded from its second on.
 			Decision decision = this.fleet.flow(key);
+			assertThat(this.fleet.flow(key).instanceId()).isEqualTo(decision.instanceId());
 			this.placed.put(key, decision.instanceId());
 			if (i % 15 == 0) {
 				this.inflight.add(this.fleet.scheduler.start(decision));
@@ -169,6 +171,43 @@ class SchedulerTopologyTest {
 		java.util.Collections.reverse(shuffled);
 		assertThat(this.fleet.scheduler.updateInstances(shuffled)).isFalse();
 		this.placed.forEach((key, instance) -> assertThat(this.fleet.flow(key).instanceId()).isEqualTo(instance));
+	}
+
+	@Test
+	void ringShouldBeBuiltOutsideTheSchedulerLockAndSwappedIn() throws Exception {
+		Scheduler scheduler = this.fleet.scheduler;
+		java.util.concurrent.CountDownLatch building = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.atomic.AtomicBoolean lockHeld = new java.util.concurrent.atomic.AtomicBoolean(true);
+		scheduler.ringBuilder = (instances, virtualNodes) -> {
+			lockHeld.set(Thread.holdsLock(scheduler));
+			building.countDown();
+			try {
+				release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return ConsistentHashRing.build(instances, virtualNodes);
+		};
+		Thread update = new Thread(() -> scheduler.updateInstances(Fleet.instances(9)));
+		update.start();
+		assertThat(building.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		// While the ring is being built, what needs the lock (an ejection) goes ahead,
+		// and decisions use the old instance set.
+		String failing = Fleet.id(1);
+		for (int i = 0; i < this.config.consecutiveFailures(); i++) {
+			Lease lease = this.fleet.hold(failing);
+			lease.recordFailure();
+			lease.release();
+		}
+		assertThat(this.fleet.stateOf(failing).state()).isEqualTo(InstanceState.EJECTED);
+		assertThat(scheduler.snapshot().instances()).hasSize(8);
+		release.countDown();
+		update.join(10_000);
+		assertThat(lockHeld).isFalse();
+		assertThat(scheduler.snapshot().instances()).hasSize(9);
+		assertThat(this.fleet.stateOf(failing).state()).isEqualTo(InstanceState.EJECTED);
 	}
 
 	@Test

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Decision;
@@ -45,6 +46,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private volatile @Nullable ServiceInstanceListSupplier supplier;
 
+	/** Whether the last list was empty: warn once per outage, not per request. */
+	private final AtomicBoolean empty = new AtomicBoolean();
+
 	/**
 	 * Create a load balancer for one service.
 	 * @param suppliers the service's instance list supplier
@@ -65,21 +69,25 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	}
 
 	/**
-	 * Choose among a given instance list.
+	 * Choose among a given instance list. An empty list releases the scheduler's state of
+	 * the departed instances and gives an empty response, which Spring Cloud Gateway
+	 * answers with 503 ({@code ReactiveLoadBalancerClientFilter}); it is logged once, and
+	 * again only after the service had instances again.
 	 * @param instances the instances
 	 * @param attributes the request attributes (flow-key hash, excluded instances)
 	 * @return the response
 	 */
 	public Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes) {
 		if (instances.isEmpty()) {
-			// The departed instances' admission state (queues, bulkheads) and gauges are
-			// released through the scheduler's topology listeners.
-			update(instances);
-			if (logger.isWarnEnabled()) {
-				logger.warn("No servers available for service: " + this.serviceId);
+			if (this.empty.compareAndSet(false, true)) {
+				this.known = new Known(instances, Map.of());
+				this.scheduler.updateInstances(List.of());
+				logger.warn("latency-lb: service '" + this.serviceId
+						+ "' has no instance; requests get 503 until discovery lists one");
 			}
 			return new EmptyResponse();
 		}
+		this.empty.set(false);
 		Known known = update(instances);
 		Object key = attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
 		Set<String> excluded = excluded(attributes);

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 import io.github.latencylb.autoconfigure.ServiceProperties;
+import io.github.latencylb.core.FlowTable;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerConfig;
@@ -22,8 +23,9 @@ import org.apache.commons.logging.LogFactory;
 /**
  * One {@link Scheduler} per service, created on first use with the service's
  * configuration (global knobs overlaid with {@code latency-lb.services.<serviceId>.*}).
- * Lives in the application context so that endpoints and metrics see every service.
- * Thread-safe.
+ * Every scheduler records its flows in one {@link FlowTable}, so that one bound
+ * ({@code latency-lb.affinity.max-flows}) holds for the whole gateway. Lives in the
+ * application context so that endpoints and metrics see every service. Thread-safe.
  */
 public class SchedulerRegistry {
 
@@ -37,6 +39,8 @@ public class SchedulerRegistry {
 
 	private final NanoClock clock;
 
+	private final FlowTable flows;
+
 	private final List<Consumer<Scheduler>> listeners = new CopyOnWriteArrayList<>();
 
 	/**
@@ -45,8 +49,27 @@ public class SchedulerRegistry {
 	 * @param clock the time source
 	 */
 	public SchedulerRegistry(Function<String, SchedulerConfig> configs, NanoClock clock) {
+		this(configs, clock, new FlowTable(SchedulerConfig.ofDefaults().maxFlows(), clock));
+	}
+
+	/**
+	 * Create a registry whose schedulers share a flow table.
+	 * @param configs the configuration of each service id
+	 * @param clock the time source
+	 * @param flows the flow table of every service
+	 */
+	public SchedulerRegistry(Function<String, SchedulerConfig> configs, NanoClock clock, FlowTable flows) {
 		this.configs = configs;
 		this.clock = clock;
+		this.flows = flows;
+	}
+
+	/**
+	 * Return the flow table shared by every service.
+	 * @return the flow table
+	 */
+	public FlowTable flows() {
+		return this.flows;
 	}
 
 	/**
@@ -64,7 +87,7 @@ public class SchedulerRegistry {
 			SchedulerConfig config = this.configs.apply(id);
 			logger.info("latency-lb scheduling service '" + id + "': " + config);
 			created[0] = true;
-			return new Scheduler(id, config, this.clock, THREAD_LOCAL_RANDOM);
+			return new Scheduler(id, config, this.clock, THREAD_LOCAL_RANDOM, this.flows);
 		});
 		if (created[0]) {
 			this.listeners.forEach((listener) -> listener.accept(scheduler));

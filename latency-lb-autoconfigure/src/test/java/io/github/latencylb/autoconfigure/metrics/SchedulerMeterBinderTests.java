@@ -41,6 +41,8 @@ class SchedulerMeterBinderTests {
 		new SchedulerMeterBinder(this.schedulers, AdmissionStateProvider.NONE, Duration.ZERO).bindTo(this.registry);
 		Scheduler after = fleet("after", "x");
 		for (long key = 0; key < 10; key++) {
+			// Two requests: a flow is recorded from its second on.
+			before.chooseForFlow(key * 0x9E37_79B9_7F4A_7C15L, Set.of());
 			before.chooseForFlow(key * 0x9E37_79B9_7F4A_7C15L, Set.of());
 			after.chooseKeyless(Set.of());
 		}
@@ -51,7 +53,7 @@ class SchedulerMeterBinderTests {
 		}
 
 		assertThat(count("latencylb.decisions", "service", "before", "reason", "new-flow")).isEqualTo(10);
-		assertThat(count("latencylb.decisions", "service", "before", "reason", "home")).isEqualTo(10);
+		assertThat(count("latencylb.decisions", "service", "before", "reason", "home")).isEqualTo(20);
 		assertThat(count("latencylb.decisions", "service", "after", "reason", "keyless")).isEqualTo(10);
 		assertThat(count("latencylb.decisions", "service", "after", "reason", "new-flow")).isZero();
 		assertThat(onA).isPositive();
@@ -73,6 +75,7 @@ class SchedulerMeterBinderTests {
 		Lease lease = orders.start(orders.chooseKeyless(Set.of()));
 		this.now.addAndGet(40 * MS);
 		lease.recordResponse(false);
+		orders.chooseForFlow(42, Set.of());
 		Lease open = orders.start(orders.chooseForFlow(42, Set.of()));
 
 		assertThat(gauge("latencylb.instance.latency", "a")).isCloseTo(0.040, within(0.001));

@@ -48,7 +48,7 @@ final class Fleets {
 
 	/**
 	 * Give every instance latency samples (so that scores and medians exist), then place
-	 * every flow once.
+	 * every flow with two requests (so that it is recorded).
 	 * @param scheduler the scheduler, with its instances set
 	 * @param keys the flows to place
 	 */
@@ -60,8 +60,11 @@ final class Fleets {
 			lease.recordResponse(random.nextInt(100) == 0);
 			lease.release();
 		}
-		for (long key : keys) {
-			scheduler.chooseForFlow(key, java.util.Set.of());
+		// Twice: a flow placed at its home is recorded from its second request on.
+		for (int round = 0; round < 2; round++) {
+			for (long key : keys) {
+				scheduler.chooseForFlow(key, java.util.Set.of());
+			}
 		}
 	}
 
