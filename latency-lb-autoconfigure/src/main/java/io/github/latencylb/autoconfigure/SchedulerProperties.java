@@ -308,6 +308,7 @@ public class SchedulerProperties {
 		 * Zero puts every instance after the first list into slow start.
 		 */
 		@NotNull
+		@DurationMin(millis = 0)
 		private Duration settlePeriod = Duration.ofSeconds(10);
 
 		public Duration getDuration() {

@@ -1,5 +1,6 @@
 package io.github.latencylb.autoconfigure;
 
+import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -85,6 +86,23 @@ class SupplierConfigurationsTests {
 			.withPropertyValues("spring.cloud.loadbalancer.configurations=same-instance-preference",
 					"spring.cloud.loadbalancer.clients.cart.configurations=default")
 			.run((context) -> assertThat(context).hasFailed());
+	}
+
+	@Test
+	void negativeSettlePeriodShouldFailStartUpNamingIt() {
+		this.runner.withPropertyValues("latency-lb.slow-start.settle-period=-1s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(messages(context.getStartupFailure())).contains("slowStart.settlePeriod");
+		});
+	}
+
+	@Test
+	void settlePeriodShouldBeSettablePerService() {
+		this.runner.withPropertyValues("latency-lb.services.payments.slow-start.settle-period=0s").run((context) -> {
+			SchedulerRegistry registry = context.getBean(SchedulerRegistry.class);
+			assertThat(registry.scheduler("payments").config().slowStartSettlePeriod()).isZero();
+			assertThat(registry.scheduler("orders").config().slowStartSettlePeriod()).hasSeconds(10);
+		});
 	}
 
 	private static String messages(Throwable failure) {
