@@ -176,7 +176,7 @@ class SuppliersEndToEndTests {
 		WebTestClient client = GatewayEndToEndSupport.client(this.port);
 		Scheduler scheduler = null;
 		int heavyFlows = 0;
-		int flows = 400;
+		int flows = 1000;
 		for (int i = 0; i < flows; i++) {
 			if (instance(client, "/weighted/x", "w-" + i, null).equals("backend-2")) {
 				heavyFlows++;
@@ -188,8 +188,9 @@ class SuppliersEndToEndTests {
 		assertThat(scheduler.snapshot().instances()).extracting(SchedulerSnapshot.Instance::weight)
 			.containsExactlyInAnyOrder(1, 3);
 		double keyedShare = (double) heavyFlows / flows;
-		// Ring share 3/4 (3,000 of 4,000 virtual nodes).
-		assertThat(keyedShare).isCloseTo(0.75, within(0.07));
+		// Ring share 3/4 (3,000 of 4,000 virtual nodes); 1,000 keys: standard error
+		// 0.014.
+		assertThat(keyedShare).isCloseTo(0.75, within(0.06));
 		// Keyless under concurrency: the in-flight term divided by the weight holds each
 		// instance to its weighted share.
 		WebClient web = WebClient.create("http://127.0.0.1:" + this.port);
@@ -208,7 +209,7 @@ class SuppliersEndToEndTests {
 		System.out.println("weighted shares: keyed " + keyedShare + ", keyless " + keylessShare + " " + counts);
 		assertThat(heavy + light).isEqualTo(800);
 		// Measured 0.68 (keyed 0.72); without weights both would be near 0.5.
-		assertThat(keylessShare).isBetween(0.58, 0.9);
+		assertThat(keylessShare).isBetween(0.55, 0.9);
 	}
 
 	@Test
