@@ -198,6 +198,7 @@ class SuppliersEndToEndTests {
 		Flux.range(0, 800)
 			.flatMap((i) -> web.get()
 				.uri("/weighted/x")
+				.header("Connection", "close")
 				.retrieve()
 				.toBodilessEntity()
 				.map((response) -> response.getHeaders().getFirst("X-Instance")), 8)
@@ -208,7 +209,8 @@ class SuppliersEndToEndTests {
 		double keylessShare = (double) heavy / (heavy + light);
 		System.out.println("weighted shares: keyed " + keyedShare + ", keyless " + keylessShare + " " + counts);
 		assertThat(heavy + light).isEqualTo(800);
-		// Measured 0.68 (keyed 0.72); without weights both would be near 0.5.
+		// Measured 0.66 and 0.68 (keyed 0.76 and 0.72); without weights both would be
+		// near 0.5.
 		assertThat(keylessShare).isBetween(0.55, 0.9);
 	}
 
@@ -217,11 +219,22 @@ class SuppliersEndToEndTests {
 		// TODO(h3-core): once the empty-list change is merged, also assert its clear body
 		// (and that it is logged once). The status is already 503: Spring Cloud
 		// Gateway's NotFoundException for an empty load-balancer response.
-		GatewayEndToEndSupport.client(this.port).get().uri("/empty/x").exchange().expectStatus().isEqualTo(503);
+		GatewayEndToEndSupport.client(this.port)
+			.get()
+			.uri("/empty/x")
+			.header("Connection", "close")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(503);
 	}
 
+	/**
+	 * One request on a connection of its own: on a busy machine, a keep-alive request
+	 * that arrives before the gateway has finished the previous exchange on that
+	 * connection can stall (reactor/reactor-netty#4361, docs/admission.md).
+	 */
 	private static String instance(WebTestClient client, String path, String cookie, String hint) {
-		WebTestClient.RequestHeadersSpec<?> spec = client.get().uri(path);
+		WebTestClient.RequestHeadersSpec<?> spec = client.get().uri(path).header("Connection", "close");
 		if (cookie != null) {
 			spec = spec.cookie("SESSION", cookie);
 		}
