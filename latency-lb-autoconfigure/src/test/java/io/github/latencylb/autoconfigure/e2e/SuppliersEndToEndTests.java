@@ -63,7 +63,7 @@ class SuppliersEndToEndTests {
 
 	static final TestBackends hinted = new TestBackends(4, Duration.ofMillis(1));
 
-	static final TestBackends weighted = new TestBackends(2, Duration.ofMillis(10));
+	static final TestBackends weighted = new TestBackends(2, Duration.ofMillis(1));
 
 	@LocalServerPort
 	int port;
@@ -192,7 +192,9 @@ class SuppliersEndToEndTests {
 		// 0.014.
 		assertThat(keyedShare).isCloseTo(0.75, within(0.06));
 		// Keyless under concurrency: the in-flight term divided by the weight holds each
-		// instance to its weighted share.
+		// instance to its weighted share. 50 ms of service time and 16 requests in
+		// flight, so that in-flight counts, not a busy machine's latency noise, decide.
+		weighted.backends.forEach((backend) -> backend.delay.set(Duration.ofMillis(50)));
 		WebClient web = WebClient.create("http://127.0.0.1:" + this.port);
 		Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
 		Flux.range(0, 800)
@@ -201,7 +203,7 @@ class SuppliersEndToEndTests {
 				.header("Connection", "close")
 				.retrieve()
 				.toBodilessEntity()
-				.map((response) -> response.getHeaders().getFirst("X-Instance")), 8)
+				.map((response) -> response.getHeaders().getFirst("X-Instance")), 16)
 			.doOnNext((id) -> counts.computeIfAbsent(id, (k) -> new AtomicInteger()).incrementAndGet())
 			.blockLast(Duration.ofSeconds(60));
 		int heavy = counts.getOrDefault("backend-2", new AtomicInteger()).get();
@@ -209,9 +211,9 @@ class SuppliersEndToEndTests {
 		double keylessShare = (double) heavy / (heavy + light);
 		System.out.println("weighted shares: keyed " + keyedShare + ", keyless " + keylessShare + " " + counts);
 		assertThat(heavy + light).isEqualTo(800);
-		// Measured 0.66 and 0.68 (keyed 0.76 and 0.72); without weights both would be
-		// near 0.5.
-		assertThat(keylessShare).isBetween(0.55, 0.9);
+		// Measured 0.71 and 0.75 (keyed 0.76 and 0.73) at a load average of 20; without
+		// weights both would be near 0.5.
+		assertThat(keylessShare).isBetween(0.6, 0.92);
 	}
 
 	@Test
