@@ -2,6 +2,7 @@ package io.github.latencylb.autoconfigure;
 
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbLoadBalancerConfiguration;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.autoconfigure.loadbalancer.SupplierConfigurations;
 import io.github.latencylb.core.FlowTable;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.SchedulerConfig;
@@ -36,6 +37,8 @@ public final class LatencyLbAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	SchedulerRegistry latencyLbSchedulerRegistry(LatencyLbProperties properties, Environment environment) {
+		// Refuse supplier configurations that would fight latency-lb (docs/suppliers.md).
+		SupplierConfigurations.check(environment);
 		Binder binder = Binder.get(environment);
 		// Fail start-up now, naming the service, if a combination of values is invalid.
 		configOf(binder, null);

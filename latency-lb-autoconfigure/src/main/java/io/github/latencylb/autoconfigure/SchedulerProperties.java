@@ -303,6 +303,16 @@ public class SchedulerProperties {
 		@DecimalMax("1.0")
 		private double minWeight = 0.1;
 
+		/**
+		 * Instances that join within this time after a service's first non-empty instance
+		 * list start warm, like that list's: they were there at start-up and an
+		 * instance-list supplier (e.g. active health checks) emitted them a moment late.
+		 * Zero puts every instance after the first list into slow start.
+		 */
+		@NotNull
+		@DurationMin(millis = 0)
+		private Duration settlePeriod = Duration.ofSeconds(10);
+
 		public Duration getDuration() {
 			return this.duration;
 		}
@@ -317,6 +327,14 @@ public class SchedulerProperties {
 
 		public void setMinWeight(double minWeight) {
 			this.minWeight = minWeight;
+		}
+
+		public Duration getSettlePeriod() {
+			return this.settlePeriod;
+		}
+
+		public void setSettlePeriod(Duration settlePeriod) {
+			this.settlePeriod = settlePeriod;
 		}
 
 	}

@@ -93,6 +93,11 @@ public final class Scheduler {
 
 	private volatile Topology topology = Topology.EMPTY;
 
+	/**
+	 * When the first non-empty instance list arrived; guarded by {@code this}.
+	 */
+	private long firstListNanos;
+
 	private volatile double defaultCost = -1;
 
 	private volatile AdmissionView admission = AdmissionView.NONE;
@@ -159,7 +164,8 @@ public final class Scheduler {
 
 	/**
 	 * Replace the instance set. Cheap when nothing changed. Instances seen for the first
-	 * time after the first non-empty set start slow start; departed instances are
+	 * time after the first non-empty set start slow start, unless they join within the
+	 * settle period after it ({@code slowStartSettlePeriod}); departed instances are
 	 * forgotten (their flows move when next seen); an instance whose weight changed keeps
 	 * its flows.
 	 * @param instances the instances and their weights
@@ -181,6 +187,13 @@ public final class Scheduler {
 		}
 		long now = this.clock.nanoTime();
 		boolean initial = current.instances.isEmpty() && !current.everPopulated;
+		if (initial && !instances.isEmpty()) {
+			this.firstListNanos = now;
+		}
+		// Joining within the settle period after the first list: present at start-up,
+		// merely emitted late (e.g. by a health-check supplier), so no slow start.
+		boolean settling = current.everPopulated
+				&& now - this.firstListNanos < this.config.slowStartSettlePeriod().toNanos();
 		Map<String, InstanceStats> next = new LinkedHashMap<>();
 		for (WeightedInstance instance : instances) {
 			InstanceStats existing = current.instances.get(instance.id());
@@ -188,7 +201,7 @@ public final class Scheduler {
 				next.put(instance.id(), existing);
 			}
 			else {
-				boolean warm = initial || (existing != null && existing.warmth(now, this.config) >= 1.0);
+				boolean warm = initial || settling || (existing != null && existing.warmth(now, this.config) >= 1.0);
 				InstanceStats stats = new InstanceStats(instance.id(), instance.weight(), now, warm, this.config);
 				if (existing != null) {
 					stats.draining = existing.draining;

@@ -44,12 +44,17 @@ import java.util.function.Consumer;
  * @param maxEjectionTime longest ejection interval
  * @param maxEjectionPercent share of instances that may be ejected at once
  * @param refreshInterval how often fleet-wide state (medians, slowness) is recomputed
+ * @param slowStartSettlePeriod instances that join within this time after the service's
+ * first non-empty instance list start warm, as that list's instances do (instance-list
+ * suppliers such as active health checks may emit the instances present at start-up over
+ * several lists); zero puts every instance after the first list into slow start
  */
 public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlots, Duration latencyDecay,
 		Duration latencyWindow, int minSamples, Duration failurePenalty, double latencyFactor, Duration minSlowLatency,
 		double stuckFactor, int candidates, double nearEqualTolerance, double maxMovesPerSecond, long maxFlows,
 		Duration idleTimeout, Duration slowStartDuration, double slowStartMinWeight, int consecutiveFailures,
-		Duration baseEjectionTime, Duration maxEjectionTime, int maxEjectionPercent, Duration refreshInterval) {
+		Duration baseEjectionTime, Duration maxEjectionTime, int maxEjectionPercent, Duration refreshInterval,
+		Duration slowStartSettlePeriod) {
 
 	private static final SchedulerConfig DEFAULTS = new Builder().build();
 
@@ -66,6 +71,7 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 		present(baseEjectionTime, "baseEjectionTime");
 		present(maxEjectionTime, "maxEjectionTime");
 		present(refreshInterval, "refreshInterval");
+		present(slowStartSettlePeriod, "slowStartSettlePeriod");
 		check(virtualNodes >= 1 && virtualNodes <= 100_000, "virtualNodes", virtualNodes, "between 1 and 100000");
 		check(balanceFactor > 1.0 && Double.isFinite(balanceFactor), "balanceFactor", balanceFactor,
 				"finite and greater than 1");
@@ -94,6 +100,7 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 		check(maxEjectionPercent >= 0 && maxEjectionPercent <= 100, "maxEjectionPercent", maxEjectionPercent,
 				"between 0 and 100");
 		check(positive(refreshInterval), "refreshInterval", refreshInterval, "positive");
+		check(!slowStartSettlePeriod.isNegative(), "slowStartSettlePeriod", slowStartSettlePeriod, "zero or positive");
 	}
 
 	/**
@@ -174,6 +181,7 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 		public Duration maxEjectionTime = Duration.ofMinutes(5);
 		public int maxEjectionPercent = 50;
 		public Duration refreshInterval = Duration.ofMillis(100);
+		public Duration slowStartSettlePeriod = Duration.ofSeconds(10);
 		// @formatter:on
 
 		Builder() {
@@ -202,6 +210,7 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 			this.maxEjectionTime = c.maxEjectionTime;
 			this.maxEjectionPercent = c.maxEjectionPercent;
 			this.refreshInterval = c.refreshInterval;
+			this.slowStartSettlePeriod = c.slowStartSettlePeriod;
 		}
 
 		/**
@@ -214,7 +223,8 @@ public record SchedulerConfig(int virtualNodes, double balanceFactor, int minSlo
 					this.latencyWindow, this.minSamples, this.failurePenalty, this.latencyFactor, this.minSlowLatency,
 					this.stuckFactor, this.candidates, this.nearEqualTolerance, this.maxMovesPerSecond, this.maxFlows,
 					this.idleTimeout, this.slowStartDuration, this.slowStartMinWeight, this.consecutiveFailures,
-					this.baseEjectionTime, this.maxEjectionTime, this.maxEjectionPercent, this.refreshInterval);
+					this.baseEjectionTime, this.maxEjectionTime, this.maxEjectionPercent, this.refreshInterval,
+					this.slowStartSettlePeriod);
 		}
 
 	}

@@ -79,6 +79,14 @@ final class Fleet {
 		return result;
 	}
 
+	/**
+	 * Let the settle period after the first instance list pass, so that instances added
+	 * from now on are put into slow start.
+	 */
+	void settle() {
+		this.clock.advance(this.config.slowStartSettlePeriod());
+	}
+
 	void update(List<WeightedInstance> instances) {
 		this.instances = List.copyOf(instances);
 		this.ring = ConsistentHashRing.build(instances, this.config.virtualNodes());

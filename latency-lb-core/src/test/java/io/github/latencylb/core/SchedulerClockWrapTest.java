@@ -21,12 +21,25 @@ class SchedulerClockWrapTest {
 
 	@Test
 	void slowStartShouldRampAcrossTheWrap() {
+		this.fleet.settle();
 		this.fleet.update(Fleet.instances(5));
 		this.fleet.clock.advance(this.config.slowStartDuration().dividedBy(2));
 		assertThat(this.fleet.clock.nanoTime()).isNegative();
 		assertThat(this.fleet.stateOf(Fleet.id(5)).effectiveWeight()).isBetween(0.49, 0.51);
 		this.fleet.clock.advance(this.config.slowStartDuration());
 		assertThat(this.fleet.stateOf(Fleet.id(5)).state()).isEqualTo(InstanceState.ACTIVE);
+	}
+
+	@Test
+	void settlePeriodShouldEndAcrossTheWrap() {
+		// The first list came 5 s before the wrap; 10 s of settling end 5 s after it.
+		this.fleet.clock.advance(Duration.ofSeconds(7));
+		assertThat(this.fleet.clock.nanoTime()).isNegative();
+		this.fleet.update(Fleet.instances(5));
+		assertThat(this.fleet.stateOf(Fleet.id(5)).state()).isEqualTo(InstanceState.ACTIVE);
+		this.fleet.clock.advance(Duration.ofSeconds(3));
+		this.fleet.update(Fleet.instances(6));
+		assertThat(this.fleet.stateOf(Fleet.id(6)).state()).isEqualTo(InstanceState.WARMING);
 	}
 
 	@Test

@@ -99,7 +99,9 @@ class SchedulerConfigTest {
 				arguments("maxEjectionPercent", set((b) -> b.maxEjectionPercent = 101)),
 				arguments("maxEjectionPercent", set((b) -> b.maxEjectionPercent = -1)),
 				arguments("refreshInterval", set((b) -> b.refreshInterval = Duration.ZERO)),
-				arguments("refreshInterval", set((b) -> b.refreshInterval = null)));
+				arguments("refreshInterval", set((b) -> b.refreshInterval = null)),
+				arguments("slowStartSettlePeriod", set((b) -> b.slowStartSettlePeriod = Duration.ofNanos(-1))),
+				arguments("slowStartSettlePeriod", set((b) -> b.slowStartSettlePeriod = null)));
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.github.latencylb.core.Fleet.ms;
@@ -14,7 +15,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Specification of slow start: an instance added after the first set ramps its effective
  * weight linearly over {@code slowStartDuration} (from {@code slowStartMinWeight}) for
- * new flows homed on it and for keyless picks; the first set is warm at once.
+ * new flows homed on it and for keyless picks; the first set, and instances that join
+ * within {@code slowStartSettlePeriod} after it, are warm at once.
  */
 class SchedulerSlowStartTest {
 
@@ -25,6 +27,11 @@ class SchedulerSlowStartTest {
 	private final Fleet fleet = new Fleet(this.config, 7, SEED);
 
 	private final String added = Fleet.id(8);
+
+	@BeforeEach
+	void runSteadily() {
+		this.fleet.settle();
+	}
 
 	@Test
 	void firstInstanceSetShouldBeWarmAtOnce() {
@@ -177,6 +184,7 @@ class SchedulerSlowStartTest {
 	@Test
 	void slowStartShouldBeOffWhenDurationIsZero() {
 		Fleet instant = new Fleet(this.config.with((b) -> b.slowStartDuration = Duration.ZERO), 7, SEED);
+		instant.settle();
 		instant.update(Fleet.instances(8));
 		assertThat(instant.stateOf(this.added).state()).isEqualTo(InstanceState.ACTIVE);
 		assertThat(instant.flow(instant.keyHomedOn(this.added)).reason()).isEqualTo(DecisionReason.NEW_FLOW);

@@ -135,6 +135,7 @@ class SchedulerTopologyTest {
 		Map<Long, String> after = new HashMap<>();
 		this.placed.keySet().forEach((key) -> after.put(key, this.fleet.flow(key).instanceId()));
 		long moves = this.fleet.totalMoves();
+		this.fleet.settle();
 		this.fleet.update(Fleet.instances(8));
 		assertThat(this.fleet.stateOf(bounced).state()).isEqualTo(InstanceState.WARMING);
 		this.fleet.clock.advance(this.config.slowStartDuration());

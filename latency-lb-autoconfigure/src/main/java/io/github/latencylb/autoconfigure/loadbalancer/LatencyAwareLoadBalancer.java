@@ -3,6 +3,7 @@ package io.github.latencylb.autoconfigure.loadbalancer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +45,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private volatile Known known = new Known(List.of(), Map.of());
 
-	private volatile @Nullable ServiceInstanceListSupplier supplier;
+	private volatile @Nullable SupplierChain chain;
 
 	/** Whether the last list was empty: warn once per outage, not per request. */
 	private final AtomicBoolean empty = new AtomicBoolean();
@@ -65,7 +66,21 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	@Override
 	@SuppressWarnings("rawtypes")
 	public Mono<Response<ServiceInstance>> choose(Request request) {
-		return supplier().get(request).next().map((instances) -> choose(instances, attributes(request)));
+		SupplierChain chain;
+		try {
+			chain = chain();
+		}
+		catch (IllegalStateException ex) {
+			return Mono.error(ex);
+		}
+		if (chain.requestScoped) {
+			// The instance set comes from the request-independent list; this request may
+			// use only what its own list offers (e.g. instances matching its hint).
+			return Mono.zip(chain.supplier.get().next(), chain.supplier.get(request).next())
+				.map((lists) -> choose(lists.getT1(), attributes(request),
+						SupplierChain.notOffered(lists.getT1(), lists.getT2())));
+		}
+		return chain.supplier.get(request).next().map((instances) -> choose(instances, attributes(request)));
 	}
 
 	/**
@@ -78,6 +93,11 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 * @return the response
 	 */
 	public Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes) {
+		return choose(instances, attributes, Set.of());
+	}
+
+	private Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes,
+			Set<String> notOffered) {
 		if (instances.isEmpty()) {
 			if (this.empty.compareAndSet(false, true)) {
 				this.known = new Known(instances, Map.of());
@@ -91,6 +111,10 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		Known known = update(instances);
 		Object key = attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
 		Set<String> excluded = excluded(attributes);
+		if (!notOffered.isEmpty()) {
+			excluded = new HashSet<>(excluded);
+			excluded.addAll(notOffered);
+		}
 		Decision decision = (key instanceof Long hash) ? this.scheduler.chooseForFlow(hash, excluded)
 				: this.scheduler.chooseKeyless(excluded);
 		ServiceInstance instance = (decision != null) ? known.byId.get(decision.instanceId()) : null;
@@ -121,19 +145,20 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	}
 
 	/**
-	 * The service's supplier, resolved once: resolving it through the bean factory on
-	 * every request costs more than the whole scheduling decision.
+	 * The service's supplier chain, resolved once: resolving it through the bean factory
+	 * on every request costs more than the whole scheduling decision.
 	 */
-	private ServiceInstanceListSupplier supplier() {
-		ServiceInstanceListSupplier supplier = this.supplier;
-		if (supplier == null) {
-			supplier = this.suppliers.getIfAvailable();
+	private SupplierChain chain() {
+		SupplierChain chain = this.chain;
+		if (chain == null) {
+			ServiceInstanceListSupplier supplier = this.suppliers.getIfAvailable();
 			if (supplier == null) {
-				return new NoopServiceInstanceListSupplier();
+				return SupplierChain.of(this.serviceId, new NoopServiceInstanceListSupplier());
 			}
-			this.supplier = supplier;
+			chain = SupplierChain.of(this.serviceId, supplier);
+			this.chain = chain;
 		}
-		return supplier;
+		return chain;
 	}
 
 	private Known update(List<ServiceInstance> instances) {

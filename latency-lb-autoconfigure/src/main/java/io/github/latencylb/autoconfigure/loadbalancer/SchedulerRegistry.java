@@ -149,6 +149,7 @@ public class SchedulerRegistry {
 			b.idleTimeout = p.getAffinity().getIdleTimeout();
 			b.slowStartDuration = p.getSlowStart().getDuration();
 			b.slowStartMinWeight = p.getSlowStart().getMinWeight();
+			b.slowStartSettlePeriod = p.getSlowStart().getSettlePeriod();
 			b.consecutiveFailures = p.getEjection().getConsecutiveFailures();
 			b.baseEjectionTime = p.getEjection().getBaseTime();
 			b.maxEjectionTime = p.getEjection().getMaxTime();

@@ -21,7 +21,8 @@ import org.springframework.cloud.client.ServiceInstance;
 /**
  * Real HTTP backends on loopback for end-to-end tests: Reactor Netty servers on free
  * ports, each answering with {@code X-Instance: <id>} after its (changeable) delay;
- * {@code /hang} waits 30 s; {@code /status503} answers 503 Service Unavailable.
+ * {@code /hang} waits 30 s; {@code /status503} answers 503 Service Unavailable;
+ * {@code /actuator/health} answers 503 while the backend is marked unhealthy.
  */
 final class TestBackends implements AutoCloseable {
 
@@ -60,6 +61,8 @@ final class TestBackends implements AutoCloseable {
 
 		private volatile boolean dead;
 
+		volatile boolean healthy = true;
+
 		Backend(String id, Duration delay) {
 			this.id = id;
 			this.delay = new AtomicReference<>(delay);
@@ -75,7 +78,8 @@ final class TestBackends implements AutoCloseable {
 					}
 					this.requests.incrementAndGet();
 					Duration wait = request.uri().startsWith("/hang") ? Duration.ofSeconds(30) : this.delay.get();
-					if (request.uri().startsWith("/status503")) {
+					if (request.uri().startsWith("/status503")
+							|| (!this.healthy && request.uri().startsWith("/actuator/health"))) {
 						response.status(HttpResponseStatus.SERVICE_UNAVAILABLE);
 					}
 					return Mono.delay(wait)
