@@ -45,6 +45,7 @@ import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The attempts of one request never exceed {@code max-attempts}, whatever mix of failures
@@ -76,6 +77,7 @@ class AttemptBoundEndToEndTests {
 						"spring.cloud.gateway.server.webflux.routes[0].uri=lb://bad",
 						"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/bad/**",
 						"spring.cloud.gateway.server.webflux.routes[0].filters[0]=StripPrefix=1",
+						"spring.cloud.gateway.server.webflux.routes[0].order=-1",
 						"spring.cloud.gateway.server.webflux.routes[1].id=svc",
 						"spring.cloud.gateway.server.webflux.routes[1].uri=lb://svc",
 						"spring.cloud.gateway.server.webflux.routes[1].predicates[0]=Path=/**",
@@ -113,22 +115,38 @@ class AttemptBoundEndToEndTests {
 		AdmissionRegistry admission = context.getBean(AdmissionRegistry.class);
 		// The full instance: its permit taken and its one queue slot held by a waiter
 		// that outranks every request. The timing-out instance: its permit taken.
+		HttpClient client = HttpClient.create(ConnectionProvider.newConnection())
+			.runOn(backends.loops)
+			.baseUrl("http://127.0.0.1:" + port)
+			.responseTimeout(Duration.ofSeconds(10));
+		// Warm up: each service's scheduler learns its instances (and creates their
+		// queues) before the test saturates two of them.
+		for (String path : List.of("/work", "/bad/work")) {
+			client.get()
+				.uri(path)
+				.responseSingle((response, body) -> body.then())
+				.onErrorResume((ex) -> Mono.empty())
+				.block(Duration.ofSeconds(10));
+		}
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> List.of("svc", "bad")
+				.stream()
+				.flatMap((service) -> admission.queues(service).values().stream())
+				.allMatch((queue) -> queue.pool().availablePermits() == queue.pool().maxPermits()));
 		List<Ticket> held = new ArrayList<>();
+		List<PriorityAdmissionQueue> saturated = new ArrayList<>();
 		for (String service : List.of("svc", "bad")) {
 			PriorityAdmissionQueue full = admission.queue(service, backends.instanceId(Kind.FULL));
 			held.add(full.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE));
 			Ticket waiter = full.acquire(-2047, 0, PriorityAdmissionQueue.NO_DEADLINE);
 			assertThat(waiter.state()).isEqualTo(Ticket.State.QUEUED);
 			held.add(waiter);
-			held.add(admission.queue(service, backends.instanceId(Kind.TIMEOUT))
-				.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE));
+			PriorityAdmissionQueue timingOut = admission.queue(service, backends.instanceId(Kind.TIMEOUT));
+			held.add(timingOut.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE));
+			saturated.add(full);
+			saturated.add(timingOut);
 		}
 		assertThat(held).filteredOn((t) -> t.state() == Ticket.State.GRANTED).hasSize(4);
-
-		HttpClient client = HttpClient.create(ConnectionProvider.newConnection())
-			.runOn(backends.loops)
-			.baseUrl("http://127.0.0.1:" + port)
-			.responseTimeout(Duration.ofSeconds(10));
 		SplittableRandom random = new SplittableRandom(31L * maxAttempts);
 		Map<String, Integer> sequences = new TreeMap<>();
 		Set<String> kindsMet = new HashSet<>();
@@ -166,6 +184,11 @@ class AttemptBoundEndToEndTests {
 		finally {
 			held.forEach(Ticket::cancel);
 		}
+		// The queues saturated were the ones requests met all along.
+		assertThat(saturated).containsExactly(admission.find("svc", backends.instanceId(Kind.FULL)),
+				admission.find("svc", backends.instanceId(Kind.TIMEOUT)),
+				admission.find("bad", backends.instanceId(Kind.FULL)),
+				admission.find("bad", backends.instanceId(Kind.TIMEOUT)));
 		System.out.println("Attempt bound, max-attempts=" + maxAttempts + ": " + REQUESTS + " requests, "
 				+ sequences.size() + " distinct sequences of attempts: " + sequences);
 		if (maxAttempts == 5) {
