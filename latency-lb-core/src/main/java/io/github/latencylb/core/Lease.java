@@ -85,7 +85,7 @@ public final class Lease implements Comparable<Lease> {
 	 * @return whether this call marked it
 	 */
 	public boolean responded() {
-		if (this.respondedNanos != NOT_RESPONDED || this.recorded.get()) {
+		if (this.respondedNanos != NOT_RESPONDED || this.recorded.get() || this.released.get()) {
 			return false;
 		}
 		long now = this.scheduler.nanoTime();
