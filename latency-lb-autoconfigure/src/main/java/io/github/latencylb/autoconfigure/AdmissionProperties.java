@@ -286,6 +286,14 @@ public final class AdmissionProperties {
 		 */
 		private @Nullable String configName;
 
+		/**
+		 * Concurrent server-sent-event streams per instance, held from the response
+		 * headers until the stream ends, apart from the request permits; unset means as
+		 * many as the instance's concurrent requests.
+		 */
+		@Min(1)
+		private @Nullable Integer maxConcurrentStreams;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -308,6 +316,14 @@ public final class AdmissionProperties {
 
 		public void setConfigName(@Nullable String configName) {
 			this.configName = configName;
+		}
+
+		public @Nullable Integer getMaxConcurrentStreams() {
+			return this.maxConcurrentStreams;
+		}
+
+		public void setMaxConcurrentStreams(@Nullable Integer maxConcurrentStreams) {
+			this.maxConcurrentStreams = maxConcurrentStreams;
 		}
 
 	}
@@ -397,6 +413,16 @@ public final class AdmissionProperties {
 		 */
 		private List<@Min(100) @Max(599) Integer> statuses = new ArrayList<>(List.of(502, 503, 504));
 
+		/**
+		 * Largest request body, in bytes, kept in memory so that a retry can send it
+		 * again; it costs up to this much heap per request in flight. A larger body is
+		 * streamed once, and its request is retried only when it failed before any of it
+		 * was sent. 0 keeps no body.
+		 */
+		@Min(0)
+		@Max(16 * 1024 * 1024)
+		private int maxBodyBytes = 64 * 1024;
+
 		public int getMaxAttempts() {
 			return this.maxAttempts;
 		}
@@ -427,6 +453,14 @@ public final class AdmissionProperties {
 
 		public void setStatuses(List<Integer> statuses) {
 			this.statuses = statuses;
+		}
+
+		public int getMaxBodyBytes() {
+			return this.maxBodyBytes;
+		}
+
+		public void setMaxBodyBytes(int maxBodyBytes) {
+			this.maxBodyBytes = maxBodyBytes;
 		}
 
 	}

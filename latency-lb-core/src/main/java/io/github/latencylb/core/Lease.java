@@ -5,13 +5,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One request in flight on one instance, from the moment it is sent until it is finished.
- * The response (or failure) is recorded at most once, when the response headers arrive;
- * the in-flight count is released exactly once by {@link #release()}, whatever happened:
- * success, error, timeout or cancellation. Thread-safe.
+ * The response (or failure) is recorded at most once: when the response headers arrive,
+ * or after its body, with the latency still measured to the headers
+ * ({@link #responded()}); the in-flight count is released exactly once by
+ * {@link #release()}, whatever happened: success, error, timeout or cancellation.
+ * Thread-safe.
  */
 public final class Lease implements Comparable<Lease> {
 
 	private static final AtomicLong SEQUENCE = new AtomicLong();
+
+	private static final long NOT_RESPONDED = Long.MIN_VALUE;
 
 	final long startNanos;
 
@@ -24,6 +28,8 @@ public final class Lease implements Comparable<Lease> {
 	private final AtomicBoolean recorded = new AtomicBoolean();
 
 	private final AtomicBoolean released = new AtomicBoolean();
+
+	private volatile long respondedNanos = NOT_RESPONDED;
 
 	Lease(Scheduler scheduler, InstanceStats instance, long startNanos) {
 		this.scheduler = scheduler;
@@ -64,8 +70,37 @@ public final class Lease implements Comparable<Lease> {
 		if (!this.recorded.compareAndSet(false, true)) {
 			return false;
 		}
-		this.scheduler.record(this.instance, this.startNanos, outcome);
+		long responded = this.respondedNanos;
+		long end = (responded != NOT_RESPONDED) ? responded : this.scheduler.nanoTime();
+		this.scheduler.record(this.instance, this.startNanos, end, outcome);
 		return true;
+	}
+
+	/**
+	 * Mark the arrival of the response headers, when the rest of the response (its body)
+	 * follows: the latency sample ends now, whenever the outcome is recorded (after the
+	 * body, which may still fail), and the instance has shown a sign of life, so that a
+	 * long download never makes it look stuck. The in-flight slot is kept until
+	 * {@link #release()}. Only the first call counts.
+	 * @return whether this call marked it
+	 */
+	public boolean responded() {
+		if (this.respondedNanos != NOT_RESPONDED || this.recorded.get() || this.released.get()) {
+			return false;
+		}
+		long now = this.scheduler.nanoTime();
+		this.respondedNanos = (now != NOT_RESPONDED) ? now : now + 1;
+		this.instance.lastResponseNanos = now;
+		this.instance.outstanding.remove(this);
+		return true;
+	}
+
+	/**
+	 * Return whether the response headers arrived ({@link #responded()}).
+	 * @return whether responded
+	 */
+	public boolean hasResponded() {
+		return this.respondedNanos != NOT_RESPONDED;
 	}
 
 	/**

@@ -7,9 +7,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * over a sliding window (ten one-second buckets), retries may not exceed
  * {@code ratio x requests +
  * minPerSecond x window seconds}. This keeps a failing instance from multiplying load (no
- * retry storms) while low traffic can still retry. Thread-safe and lock-free; the bucket
- * bookkeeping may lose a count under a race at a bucket boundary, which only makes the
- * budget slightly stricter.
+ * retry storms) while low traffic can still retry. Thread-safe and lock-free: taking a
+ * retry is atomic, so concurrent callers never exceed the budget; the bucket bookkeeping
+ * may lose a count under a race at a bucket boundary, which only makes the budget
+ * slightly stricter.
  */
 public final class RetryBudget {
 
@@ -58,11 +59,18 @@ public final class RetryBudget {
 	public boolean tryAcquire() {
 		long now = this.clock.nanoTime();
 		int index = bucket(now);
-		if (remaining(now) < 1) {
-			return false;
+		while (true) {
+			// Check and take in one step: the count of the current bucket is read before
+			// the check and must be unchanged when we take, else someone took meanwhile
+			// and we check again. Concurrent callers can never overshoot the budget.
+			long taken = this.retries.get(index);
+			if (remaining(now) < 1) {
+				return false;
+			}
+			if (this.retries.compareAndSet(index, taken, taken + 1)) {
+				return true;
+			}
 		}
-		this.retries.incrementAndGet(index);
-		return true;
 	}
 
 	/**

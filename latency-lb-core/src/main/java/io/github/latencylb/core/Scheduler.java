@@ -681,9 +681,9 @@ public final class Scheduler {
 		return result;
 	}
 
-	void record(InstanceStats instance, long startNanos, Lease.Outcome outcome) {
+	void record(InstanceStats instance, long startNanos, long endNanos, Lease.Outcome outcome) {
 		long now = this.clock.nanoTime();
-		long latency = Math.max(0, now - startNanos);
+		long latency = Math.max(0, endNanos - startNanos);
 		if (outcome != Lease.Outcome.SUCCESS) {
 			latency = Math.max(latency, this.config.failurePenalty().toNanos());
 		}
@@ -702,6 +702,10 @@ public final class Scheduler {
 		if (threshold > 0 && instance.consecutiveFailures.incrementAndGet() >= threshold) {
 			tryEject(instance, now);
 		}
+	}
+
+	long nanoTime() {
+		return this.clock.nanoTime();
 	}
 
 	void release(InstanceStats instance, Lease lease) {

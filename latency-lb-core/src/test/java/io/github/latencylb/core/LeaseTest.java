@@ -49,6 +49,34 @@ class LeaseTest {
 	}
 
 	@Test
+	void responseRecordedAfterItsBodyShouldMeasureLatencyToTheHeadersAndMayBeAFailure() {
+		Lease download = this.fleet.hold(this.id);
+		this.fleet.clock.advance(Duration.ofMillis(40));
+		assertThat(download.responded()).isTrue();
+		assertThat(download.responded()).isFalse();
+		// A long body: still in flight, but no longer an unanswered request.
+		this.fleet.clock.advance(Duration.ofSeconds(30));
+		assertThat(this.fleet.stateOf(this.id).inflight()).isOne();
+		assertThat(this.fleet.stateOf(this.id).oldestOutstandingNanos()).isZero();
+		// The body completes: one sample, of the time to the headers.
+		assertThat(download.recordResponse(false)).isTrue();
+		download.release();
+		SchedulerSnapshot.Instance state = this.fleet.stateOf(this.id);
+		assertThat(state.samples()).isOne();
+		assertThat(state.p50Nanos()).isBetween(ms(39).toNanos(), ms(41).toNanos());
+		// Another one whose body breaks off counts as a failure.
+		Lease broken = this.fleet.hold(this.id);
+		this.fleet.clock.advance(Duration.ofMillis(40));
+		broken.responded();
+		this.fleet.clock.advance(Duration.ofSeconds(1));
+		assertThat(broken.recordFailure()).isTrue();
+		broken.release();
+		assertThat(this.fleet.stateOf(this.id).consecutiveFailures()).isOne();
+		// A released lease no longer marks anything.
+		assertThat(broken.responded()).isFalse();
+	}
+
+	@Test
 	void releaseWithoutRecordShouldLeaveNoSample() {
 		Lease cancelled = this.fleet.hold(this.id);
 		this.fleet.clock.advance(Duration.ofSeconds(5));

@@ -1,5 +1,12 @@
 package io.github.latencylb.core;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -113,6 +120,44 @@ class RetryBudgetTest {
 
 	private void advance(long nanos) {
 		this.time.addAndGet(nanos);
+	}
+
+	@Test
+	void concurrentCallersShouldNeverTakeMoreRetriesThanTheBudget() throws Exception {
+		int threads = 8;
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		try {
+			// Many small rounds: each starts all threads at once on a fresh budget of 20,
+			// so that checks and takes interleave as much as possible.
+			for (int round = 0; round < 300; round++) {
+				RetryBudget budget = new RetryBudget(0.2, 0, this.time::get);
+				requests(budget, 100);
+				CountDownLatch start = new CountDownLatch(1);
+				List<Future<Integer>> taken = new ArrayList<>();
+				for (int t = 0; t < threads; t++) {
+					taken.add(pool.submit(() -> {
+						start.await();
+						int acquired = 0;
+						for (int i = 0; i < 10; i++) {
+							if (budget.tryAcquire()) {
+								acquired++;
+							}
+						}
+						return acquired;
+					}));
+				}
+				start.countDown();
+				int total = 0;
+				for (Future<Integer> future : taken) {
+					total += future.get(10, TimeUnit.SECONDS);
+				}
+				assertThat(total).as("retries taken in round " + round).isEqualTo(20);
+				assertThat(budget.remaining()).isZero();
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
 	}
 
 	private static void requests(RetryBudget budget, int count) {

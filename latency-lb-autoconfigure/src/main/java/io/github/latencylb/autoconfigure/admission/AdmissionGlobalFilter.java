@@ -2,19 +2,24 @@ package io.github.latencylb.autoconfigure.admission;
 
 import java.time.Duration;
 
+import io.github.latencylb.autoconfigure.gateway.ResponseEndGlobalFilter;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbAttributes;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
 import io.github.latencylb.core.admission.Ticket;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
+import org.springframework.http.MediaType;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -23,7 +28,11 @@ import org.springframework.web.server.ServerWebExchange;
  * else not at all: the request fails with {@link AdmissionRejectedException} (queue full,
  * or no permit within the queue timeout), which {@link RetryGlobalFilter} retries
  * elsewhere or turns into a 503. The permit or queue slot is given back exactly once, on
- * success, error, timeout or cancellation.
+ * success, error, timeout or cancellation, and a permit lasts as long as the response,
+ * body included (see {@link LatencyLbResponse#end}). Long-lived responses do not hold a
+ * request permit for their whole life: a server-sent-event stream moves to its instance's
+ * stream limit ({@link StreamLimits}) when it has a free slot, and a WebSocket upgrade
+ * gives its permit back once the upgrade is answered.
  */
 public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 
@@ -38,6 +47,11 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 	 */
 	public static final String REJECTED_INSTANCE = "latencylb.rejectedInstance";
 
+	private static final Log logger = LogFactory.getLog(AdmissionGlobalFilter.class);
+
+	private static final Runnable NO_PERMIT = () -> {
+	};
+
 	private final AdmissionRegistry registry;
 
 	private final Duration queueTimeout;
@@ -48,8 +62,10 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 
 	private final AdmissionListener listener;
 
+	private final StreamLimits streams;
+
 	/**
-	 * Create the filter.
+	 * Create the filter, with as many concurrent streams per instance as requests.
 	 * @param registry the per-instance queues
 	 * @param queueTimeout how long a regular request may wait
 	 * @param healthCheckQueueTimeout how long a health check may wait
@@ -58,6 +74,21 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 	 */
 	public AdmissionGlobalFilter(AdmissionRegistry registry, Duration queueTimeout, Duration healthCheckQueueTimeout,
 			NanoClock clock, AdmissionListener listener) {
+		this(registry, queueTimeout, healthCheckQueueTimeout, clock, listener, new StreamLimits(0));
+	}
+
+	/**
+	 * Create the filter.
+	 * @param registry the per-instance queues
+	 * @param queueTimeout how long a regular request may wait
+	 * @param healthCheckQueueTimeout how long a health check may wait
+	 * @param clock the time source
+	 * @param listener told of waits and rejections (metrics)
+	 * @param streams the per-instance limits of server-sent-event streams
+	 */
+	public AdmissionGlobalFilter(AdmissionRegistry registry, Duration queueTimeout, Duration healthCheckQueueTimeout,
+			NanoClock clock, AdmissionListener listener, StreamLimits streams) {
+		this.streams = streams;
 		this.registry = registry;
 		this.queueTimeout = queueTimeout;
 		this.healthCheckQueueTimeout = healthCheckQueueTimeout;
@@ -76,6 +107,7 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 		int priorityClass = exchange.getAttributeOrDefault(LatencyLbAttributes.PRIORITY_CLASS, 0);
 		int offset = exchange.getAttributeOrDefault(LatencyLbAttributes.PRIORITY_OFFSET, 0);
 		boolean healthCheck = exchange.getAttributeOrDefault(LatencyLbAttributes.HEALTH_CHECK, false);
+		boolean scoped = ResponseEndGlobalFilter.isScoped(exchange);
 		return Mono.defer(() -> {
 			PriorityAdmissionQueue queue = this.registry.queue(serviceId, instanceId);
 			if (queue == null) {
@@ -83,8 +115,9 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 				// bulkhead is recreated for it; rejected, so the request is retried on a
 				// present instance or gets a 503.
 				exchange.getAttributes().put(REJECTED_INSTANCE, instanceId);
-				this.listener.rejected(serviceId, priorityClass, AdmissionRejectedException.Cause.FULL);
-				return Mono.error(new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL));
+				rejected(serviceId, priorityClass, AdmissionRejectedException.Cause.FULL);
+				return untilResponse(Mono.error(new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL)),
+						exchange, chosen, null, scoped);
 			}
 			long start = this.clock.nanoTime();
 			long regularDeadline = start + this.queueTimeout.toNanos();
@@ -94,31 +127,105 @@ public class AdmissionGlobalFilter implements GlobalFilter, Ordered {
 					healthCheck ? start + this.healthCheckQueueTimeout.toNanos() : regularDeadline, regularDeadline);
 			Duration timeout = Duration.ofNanos(Math.max(1, ticket.deadlineNanos() - start));
 			if (ticket.state() == Ticket.State.GRANTED) {
-				// Fast path: admitted at once. release() also covers cancellation (it is
-				// idempotent).
-				this.listener.admitted(serviceId, priorityClass, 0);
+				// Fast path: admitted at once. The attempt holds the permit from here on,
+				// so that nothing below (a throwing listener or filter) can leak it.
+				chosen.holdPermit(ticket::release);
 				Mono<Void> rest;
 				try {
+					admitted(serviceId, priorityClass, 0);
+					onUpgrade(exchange, chosen);
 					rest = chain.filter(exchange);
 				}
 				catch (RuntimeException ex) {
-					// A filter that throws instead of returning an error must not keep
-					// the permit.
-					ticket.release();
+					chosen.end(LatencyLbResponse.End.FAILURE, null);
 					throw ex;
 				}
-				return rest.doFinally((signal) -> ticket.release());
+				return untilResponse(rest, exchange, chosen, queue, scoped);
 			}
 			Mono<Void> admitted = admission(ticket, timeout, serviceId, priorityClass);
-			return admitted.then(Mono.defer(() -> {
-				this.listener.admitted(serviceId, priorityClass, ticket.waitedNanos(this.clock.nanoTime()));
+			Mono<Void> rest = admitted.then(Mono.defer(() -> {
+				chosen.holdPermit(ticket::release);
+				admitted(serviceId, priorityClass, ticket.waitedNanos(this.clock.nanoTime()));
+				onUpgrade(exchange, chosen);
 				return chain.filter(exchange);
 			})).onErrorMap(AdmissionRejectedException.class, (ex) -> {
 				exchange.getAttributes().put(REJECTED_INSTANCE, instanceId);
-				this.listener.rejected(serviceId, priorityClass, ex.cause());
+				rejected(serviceId, priorityClass, ex.cause());
 				return ex;
-			}).doOnCancel(ticket::cancel).doFinally((signal) -> ticket.release());
+			}).doOnCancel(ticket::cancel);
+			return untilResponse(rest, exchange, chosen, queue, scoped).doFinally((signal) -> {
+				// Never granted, or granted after the attempt ended: give the permit
+				// back (does nothing if the attempt holds it, or it was returned).
+				if (chosen.isEnded()) {
+					ticket.release();
+				}
+			});
 		});
+	}
+
+	/**
+	 * The attempt keeps its permit until its response is over: an error or cancellation
+	 * ends it here; response headers leave the end to {@link ResponseEndGlobalFilter}
+	 * (when present), after the body. A server-sent-event stream moves from its request
+	 * permit to its instance's stream limit, when a stream slot is free.
+	 */
+	private Mono<Void> untilResponse(Mono<Void> rest, ServerWebExchange exchange, LatencyLbResponse chosen,
+			PriorityAdmissionQueue queue, boolean scoped) {
+		return rest.doOnSuccess((ignored) -> {
+			if (scoped && isEventStream(exchange)) {
+				Runnable slot = this.streams.tryAcquire(chosen.getScheduler().serviceId(),
+						chosen.getDecision().instanceId(), queue.pool().maxPermits());
+				if (slot != null) {
+					chosen.swapPermit(slot);
+				}
+			}
+		}).doFinally((signal) -> {
+			if (signal != SignalType.ON_COMPLETE || !scoped) {
+				chosen.end(ResponseEndGlobalFilter.toEnd(signal), exchange.getResponse().getStatusCode());
+			}
+		});
+	}
+
+	private static boolean isEventStream(ServerWebExchange exchange) {
+		try {
+			MediaType type = exchange.getResponse().getHeaders().getContentType();
+			return type != null && MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type);
+		}
+		catch (RuntimeException ex) {
+			// An invalid Content-Type from the backend is not a stream.
+			return false;
+		}
+	}
+
+	/**
+	 * A WebSocket upgrade gives its request permit back once the upgrade is answered:
+	 * open WebSockets never hold the permits of ordinary requests.
+	 */
+	private static void onUpgrade(ServerWebExchange exchange, LatencyLbResponse chosen) {
+		if ("websocket".equalsIgnoreCase(exchange.getRequest().getHeaders().getUpgrade())) {
+			exchange.getResponse().beforeCommit(() -> {
+				chosen.swapPermit(NO_PERMIT);
+				return Mono.empty();
+			});
+		}
+	}
+
+	private void admitted(String serviceId, int priorityClass, long waitedNanos) {
+		try {
+			this.listener.admitted(serviceId, priorityClass, waitedNanos);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Admission listener failed; the request goes on", ex);
+		}
+	}
+
+	private void rejected(String serviceId, int priorityClass, AdmissionRejectedException.Cause cause) {
+		try {
+			this.listener.rejected(serviceId, priorityClass, cause);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Admission listener failed", ex);
+		}
 	}
 
 	private Mono<Void> admission(Ticket ticket, Duration timeout, String serviceId, int priorityClass) {

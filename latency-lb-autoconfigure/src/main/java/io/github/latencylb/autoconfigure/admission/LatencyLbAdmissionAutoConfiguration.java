@@ -54,10 +54,21 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
 	AdmissionGlobalFilter latencyLbAdmissionFilter(AdmissionRegistry registry, LatencyLbProperties properties,
-			ObjectProvider<AdmissionGlobalFilter.AdmissionListener> listener) {
+			ObjectProvider<AdmissionGlobalFilter.AdmissionListener> listener, StreamLimits streams) {
 		return new AdmissionGlobalFilter(registry, properties.getQueue().getTimeout(),
 				properties.getPriority().getHealthCheckQueueTimeout(), NanoClock.SYSTEM,
-				listener.getIfAvailable(() -> AdmissionGlobalFilter.AdmissionListener.NONE));
+				listener.getIfAvailable(() -> AdmissionGlobalFilter.AdmissionListener.NONE), streams);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
+	StreamLimits latencyLbStreamLimits(LatencyLbProperties properties, SchedulerRegistry schedulers) {
+		Integer max = properties.getBulkhead().getMaxConcurrentStreams();
+		StreamLimits streams = new StreamLimits((max != null) ? max : 0);
+		schedulers.addListener(
+				(scheduler) -> scheduler.addTopologyListener((ids) -> streams.retain(scheduler.serviceId(), ids)));
+		return streams;
 	}
 
 	@Bean
@@ -68,7 +79,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 		return new RetryGlobalFilter(retry.getMaxAttempts(), new HashSet<>(retry.getStatuses()),
 				(serviceId) -> new RetryBudget(retry.getBudgetRatio(), retry.getMinRetriesPerSecond(),
 						NanoClock.SYSTEM),
-				listener.getIfAvailable(() -> RetryGlobalFilter.RetryListener.NONE));
+				listener.getIfAvailable(() -> RetryGlobalFilter.RetryListener.NONE), retry.getMaxBodyBytes());
 	}
 
 	/**

@@ -40,9 +40,15 @@ import org.springframework.web.server.ServerWebExchange;
  * list (and is recorded there). Retries when an attempt failed before the request was
  * sent (connection refused or closed before the request was written, queue full, queue
  * timeout) and, for idempotent methods only, on a reset connection or a configured
- * status. At most {@code max-attempts} attempts, and retries stay within a per-service
- * {@link RetryBudget}. A request turned away by admission and not retried gets a 503 with
- * {@code Retry-After} and a short JSON body naming the cause.
+ * status. At most {@code max-attempts} attempts in all, whatever mix of failures they
+ * meet, and retries stay within a per-service {@link RetryBudget}.
+ * <p>
+ * A retry sends the next instance exactly the bytes the client sent, or is not made: a
+ * request body of up to {@code max-body-bytes} is read and kept before the first attempt
+ * and sent whole by each attempt; a larger body is streamed once, so its request is
+ * retried only if the failed attempt had not started sending it (see
+ * {@link ReplayableBody}). A request turned away by admission and not retried gets a 503
+ * with {@code Retry-After} and a short JSON body naming the cause.
  */
 public class RetryGlobalFilter implements GlobalFilter, Ordered {
 
@@ -53,6 +59,13 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER - 10;
 
 	private static final Log logger = LogFactory.getLog(RetryGlobalFilter.class);
+
+	/**
+	 * Default of the largest request body kept for retries: 64 KiB.
+	 */
+	public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+	private static final Object RESPONDED = new Object();
 
 	private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
 			HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
@@ -67,8 +80,11 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 
 	private final RetryListener listener;
 
+	private final int maxBodyBytes;
+
 	/**
-	 * Create the filter.
+	 * Create the filter, keeping request bodies of up to {@value #DEFAULT_MAX_BODY_BYTES}
+	 * bytes for retries.
 	 * @param maxAttempts attempts per request, counting the first
 	 * @param statuses statuses retried for idempotent methods
 	 * @param budgetFactory creates a service's retry budget
@@ -76,6 +92,24 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	 */
 	public RetryGlobalFilter(int maxAttempts, Set<Integer> statuses, Function<String, RetryBudget> budgetFactory,
 			RetryListener listener) {
+		this(maxAttempts, statuses, budgetFactory, listener, DEFAULT_MAX_BODY_BYTES);
+	}
+
+	/**
+	 * Create the filter.
+	 * @param maxAttempts attempts per request, counting the first
+	 * @param statuses statuses retried for idempotent methods
+	 * @param budgetFactory creates a service's retry budget
+	 * @param listener told of each retry decision (metrics)
+	 * @param maxBodyBytes largest request body kept in memory so that a retry can send it
+	 * again; 0 keeps none
+	 */
+	public RetryGlobalFilter(int maxAttempts, Set<Integer> statuses, Function<String, RetryBudget> budgetFactory,
+			RetryListener listener, int maxBodyBytes) {
+		if (maxBodyBytes < 0) {
+			throw new IllegalArgumentException("maxBodyBytes must be >= 0, was " + maxBodyBytes);
+		}
+		this.maxBodyBytes = maxBodyBytes;
 		this.maxAttempts = maxAttempts;
 		this.statuses = Set.copyOf(statuses);
 		this.budgetFactory = budgetFactory;
@@ -104,38 +138,64 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		String serviceId = url.getHost();
 		RetryBudget budget = this.budgets.computeIfAbsent(serviceId, this.budgetFactory);
 		budget.onRequest();
-		return attempt(exchange, chain, url, serviceId, budget, 1);
-	}
-
-	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, URI url, String serviceId,
-			RetryBudget budget, int attempt) {
-		return chain.filter(exchange).then(Mono.defer(() -> {
-			HttpStatusCode status = exchange.getResponse().getStatusCode();
-			if (status == null || !this.statuses.contains(status.value()) || !idempotent(exchange)
-					|| exchange.getResponse().isCommitted()) {
-				return Mono.empty();
-			}
-			return retryOrElse(exchange, chain, url, serviceId, budget, attempt, Mono.empty());
-		})).onErrorResume((ex) -> {
-			boolean notSent = ex instanceof AdmissionRejectedException || isConnectFailure(ex);
-			boolean retriable = notSent || (idempotent(exchange) && isReset(ex));
-			// Deferred: writing the 503 must happen only if no retry follows.
-			Mono<Void> otherwise = (ex instanceof AdmissionRejectedException rejected)
-					? Mono.defer(() -> reject(exchange, rejected)) : Mono.error(ex);
-			if (!retriable || exchange.getResponse().isCommitted()) {
-				return otherwise;
-			}
-			return retryOrElse(exchange, chain, url, serviceId, budget, attempt, otherwise);
+		// Keep the body (up to max-body-bytes) before the first attempt, so that a retry
+		// sends exactly what the client sent; a larger body is sent once.
+		return ReplayableBody.read(exchange.getRequest(), this.maxBodyBytes).flatMap((body) -> {
+			ServerWebExchange replaying = !body.present() ? exchange
+					: exchange.mutate()
+						.request(body.decorate(exchange.getRequest(), exchange.getResponse().bufferFactory()))
+						.build();
+			Attempts attempts = new Attempts(replaying, chain, url, serviceId, budget, body);
+			return attempt(attempts, 1).doFinally((signal) -> body.discard());
 		});
 	}
 
-	private Mono<Void> retryOrElse(ServerWebExchange exchange, GatewayFilterChain chain, URI url, String serviceId,
-			RetryBudget budget, int attempt, Mono<Void> otherwise) {
+	/**
+	 * One attempt: its outcome (response or error) is decided here, outside the scope of
+	 * the error handling of any later attempt, so that attempts are counted once each.
+	 */
+	private Mono<Void> attempt(Attempts attempts, int attempt) {
+		return Mono.defer(() -> attempts.chain.filter(attempts.exchange))
+			.then(Mono.<Object>fromSupplier(() -> RESPONDED))
+			.onErrorResume(Mono::just)
+			.flatMap((outcome) -> (outcome instanceof Throwable ex) ? afterError(attempts, attempt, ex)
+					: afterResponse(attempts, attempt));
+	}
+
+	private Mono<Void> afterResponse(Attempts attempts, int attempt) {
+		ServerWebExchange exchange = attempts.exchange;
+		HttpStatusCode status = exchange.getResponse().getStatusCode();
+		if (status == null || !this.statuses.contains(status.value()) || !idempotent(exchange)
+				|| exchange.getResponse().isCommitted() || !attempts.body.replayable()) {
+			return Mono.empty();
+		}
+		return retryOrElse(attempts, attempt, LatencyLbResponse.End.COMPLETE, Mono.empty());
+	}
+
+	private Mono<Void> afterError(Attempts attempts, int attempt, Throwable ex) {
+		ServerWebExchange exchange = attempts.exchange;
+		boolean notSent = ex instanceof AdmissionRejectedException || isConnectFailure(ex);
+		// A body kept as a copy can be sent again; a streamed one only if no attempt took
+		// it.
+		boolean bodySendable = attempts.body.replayable() || !attempts.body.consumed();
+		boolean retriable = bodySendable && (notSent || (idempotent(exchange) && isReset(ex)));
+		// Deferred: writing the 503 must happen only if no retry follows.
+		Mono<Void> otherwise = (ex instanceof AdmissionRejectedException rejected)
+				? Mono.defer(() -> reject(exchange, rejected)) : Mono.error(ex);
+		if (!retriable || exchange.getResponse().isCommitted()) {
+			return otherwise;
+		}
+		return retryOrElse(attempts, attempt, LatencyLbResponse.End.FAILURE, otherwise);
+	}
+
+	private Mono<Void> retryOrElse(Attempts attempts, int attempt, LatencyLbResponse.End end, Mono<Void> otherwise) {
+		ServerWebExchange exchange = attempts.exchange;
+		String serviceId = attempts.serviceId;
 		if (attempt >= this.maxAttempts) {
 			this.listener.retry(serviceId, "exhausted");
 			return otherwise;
 		}
-		if (!budget.tryAcquire()) {
+		if (!attempts.budget.tryAcquire()) {
 			this.listener.retry(serviceId, "budget-exhausted");
 			return otherwise;
 		}
@@ -151,8 +211,8 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 					+ "' on another instance than " + failed + " (attempt " + (attempt + 1) + ")");
 		}
 		this.listener.retry(serviceId, "retried");
-		prepareRetry(exchange, url);
-		return attempt(exchange, chain, url, serviceId, budget, attempt + 1);
+		prepareRetry(exchange, attempts.url, end);
+		return attempt(attempts, attempt + 1);
 	}
 
 	private static String failedInstance(ServerWebExchange exchange) {
@@ -165,7 +225,13 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		return (response instanceof LatencyLbResponse chosen) ? chosen.getDecision().instanceId() : null;
 	}
 
-	private static void prepareRetry(ServerWebExchange exchange, URI url) {
+	private static void prepareRetry(ServerWebExchange exchange, URI url, LatencyLbResponse.End end) {
+		// The failed attempt gives back its permit and in-flight slot before the next one
+		// is chosen (its response, if any, is dropped).
+		Object chosen = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
+		if (chosen instanceof LatencyLbResponse response) {
+			response.end(end, exchange.getResponse().getStatusCode());
+		}
 		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
 		if (connection != null) {
 			connection.dispose();
@@ -230,6 +296,13 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	@Override
 	public int getOrder() {
 		return ORDER;
+	}
+
+	/**
+	 * What the attempts of one request share.
+	 */
+	private record Attempts(ServerWebExchange exchange, GatewayFilterChain chain, URI url, String serviceId,
+			RetryBudget budget, ReplayableBody body) {
 	}
 
 	/**

@@ -10,7 +10,6 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpStatusCode;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -18,10 +17,12 @@ import org.springframework.web.server.ServerWebExchange;
  * latency back to the scheduler. Spring Cloud Gateway does not call
  * {@code LoadBalancerLifecycle.onComplete} when the client cancels, so this filter owns
  * the accounting: the lease starts right after the load balancer chose, the latency is
- * the time to response headers (5xx counts as a failure, 503 as overload that never
- * ejects, an error with no response as a failure), and the in-flight slot is released in
- * {@code doFinally}, exactly once, on success, error or cancellation. Runs once per
- * attempt, so retries are counted on the instance each attempt went to.
+ * the time to response headers, and the lease lasts as long as the response, body
+ * included: it ends (exactly once, through {@link LatencyLbResponse#end}) when the
+ * attempt fails, is retried, or its response is over ({@link ResponseEndGlobalFilter}).
+ * The outcome is recorded then: 5xx counts as a failure, 503 as overload that never
+ * ejects, an error with no response, or a body that broke off, as a failure. Runs once
+ * per attempt, so retries are counted on the instance each attempt went to.
  */
 public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 
@@ -38,10 +39,11 @@ public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		Lease lease = chosen.start();
+		boolean scoped = ResponseEndGlobalFilter.isScoped(exchange);
 		exchange.getResponse().beforeCommit(() -> {
-			if (!lease.isReleased()) {
-				record(lease, exchange.getResponse().getStatusCode());
-			}
+			// A response committed before the chain completed (or a WebSocket upgrade):
+			// the latency sample ends here.
+			lease.responded();
 			return Mono.empty();
 		});
 		Mono<Void> rest;
@@ -51,33 +53,18 @@ public class InflightAccountingGlobalFilter implements GlobalFilter, Ordered {
 		catch (RuntimeException ex) {
 			// A filter that throws instead of returning an error must not leave the lease
 			// in flight.
-			lease.recordFailure();
-			lease.release();
+			chosen.end(LatencyLbResponse.End.FAILURE, null);
 			throw ex;
 		}
-		return rest.doFinally((signal) -> {
-			if (signal == SignalType.ON_ERROR) {
-				lease.recordFailure();
+		return rest.doOnSuccess((ignored) -> lease.responded()).doFinally((signal) -> {
+			if (signal == SignalType.ON_COMPLETE && scoped) {
+				// The response headers arrived: the lease lasts as long as the body,
+				// which
+				// ResponseEndGlobalFilter ends (or the retry that drops this response).
+				return;
 			}
-			else if (signal == SignalType.ON_COMPLETE) {
-				// Responses that completed without committing (or before the hook ran).
-				record(lease, exchange.getResponse().getStatusCode());
-			}
-			lease.release();
+			chosen.end(ResponseEndGlobalFilter.toEnd(signal), exchange.getResponse().getStatusCode());
 		});
-	}
-
-	/**
-	 * 5xx is a failure, except 503: an overloaded instance asking to be spared is a slow
-	 * sample but never a step towards ejection.
-	 */
-	private static void record(Lease lease, HttpStatusCode status) {
-		if (status != null && status.value() == 503) {
-			lease.recordOverload();
-		}
-		else {
-			lease.recordResponse(status != null && status.is5xxServerError());
-		}
 	}
 
 	@Override

@@ -35,4 +35,10 @@ public final class LatencyLbGatewayAutoConfiguration {
 		return new InflightAccountingGlobalFilter();
 	}
 
+	@Bean
+	@ConditionalOnMissingBean
+	ResponseEndGlobalFilter latencyLbResponseEndFilter() {
+		return new ResponseEndGlobalFilter();
+	}
+
 }

@@ -1,19 +1,29 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.Lease;
 import io.github.latencylb.core.Scheduler;
 
 import org.springframework.cloud.client.ServiceInstance;
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.cloud.client.loadbalancer.DefaultResponse;
+import org.springframework.http.HttpStatusCode;
 
 /**
  * A load-balancer response that remembers the scheduler's decision, so that the request
- * can be accounted for on the instance it was sent to.
+ * can be accounted for on the instance it was sent to. One per attempt: it also holds
+ * what the attempt took (its admission permit and its in-flight lease) until the attempt
+ * ends, and gives both back in one place, exactly once ({@link #end}): when the attempt
+ * fails, when it is retried, or when its response, body included, is over.
  */
 public class LatencyLbResponse extends DefaultResponse {
+
+	private static final Runnable RELEASED = () -> {
+	};
 
 	private final Scheduler scheduler;
 
@@ -22,6 +32,13 @@ public class LatencyLbResponse extends DefaultResponse {
 	private final AtomicBoolean admitted = new AtomicBoolean();
 
 	private final AtomicBoolean accounted = new AtomicBoolean();
+
+	/** Gives back the permit held, {@code null} if none yet, RELEASED once given back. */
+	private final AtomicReference<@Nullable Runnable> permit = new AtomicReference<>();
+
+	private final AtomicReference<@Nullable Lease> lease = new AtomicReference<>();
+
+	private final AtomicBoolean ended = new AtomicBoolean();
 
 	LatencyLbResponse(ServiceInstance instance, Scheduler scheduler, Decision decision) {
 		super(instance);
@@ -69,7 +86,122 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * @return the lease, to be released exactly once
 	 */
 	public Lease start() {
-		return this.scheduler.start(this.decision);
+		Lease lease = this.scheduler.start(this.decision);
+		this.lease.set(lease);
+		if (this.ended.get()) {
+			// Ended meanwhile (cancelled): nothing to record.
+			lease.release();
+		}
+		return lease;
+	}
+
+	/**
+	 * Hold an admission permit until the attempt ends. If it already ended, the permit is
+	 * given back at once.
+	 * @param release gives the permit back; called exactly once
+	 */
+	public void holdPermit(Runnable release) {
+		this.permit.set(release);
+		if (this.ended.get()) {
+			releasePermit();
+		}
+	}
+
+	/**
+	 * Replace the permit held by another one (a request permit by a stream permit),
+	 * giving the first back. If the attempt already ended, {@code next} is given back at
+	 * once.
+	 * @param next gives the new permit back; called exactly once
+	 */
+	public void swapPermit(Runnable next) {
+		Runnable previous = this.permit.get();
+		if (previous == RELEASED || !this.permit.compareAndSet(previous, next)) {
+			next.run();
+			return;
+		}
+		if (previous != null) {
+			previous.run();
+		}
+		if (this.ended.get()) {
+			releasePermit();
+		}
+	}
+
+	/**
+	 * Return whether the attempt ended.
+	 * @return whether {@link #end} ran
+	 */
+	public boolean isEnded() {
+		return this.ended.get();
+	}
+
+	/**
+	 * End the attempt, exactly once (later calls do nothing): record its outcome on the
+	 * lease and give back the lease and the permit. {@link End#COMPLETE} records the
+	 * response's status (5xx a failure, 503 overload), {@link End#FAILURE} a failure, and
+	 * {@link End#CANCELLED} the status only if the response headers had arrived.
+	 * @param end how the attempt ended
+	 * @param status the response status, if any
+	 */
+	public void end(End end, @Nullable HttpStatusCode status) {
+		if (!this.ended.compareAndSet(false, true)) {
+			return;
+		}
+		try {
+			Lease lease = this.lease.get();
+			if (lease != null) {
+				try {
+					if (end == End.FAILURE) {
+						lease.recordFailure();
+					}
+					else if (end == End.COMPLETE || lease.hasResponded()) {
+						record(lease, status);
+					}
+				}
+				finally {
+					lease.release();
+				}
+			}
+		}
+		finally {
+			releasePermit();
+		}
+	}
+
+	private void releasePermit() {
+		Runnable release = this.permit.getAndSet(RELEASED);
+		if (release != null) {
+			release.run();
+		}
+	}
+
+	/**
+	 * 5xx is a failure, except 503: an overloaded instance asking to be spared is a slow
+	 * sample but never a step towards ejection.
+	 */
+	private static void record(Lease lease, @Nullable HttpStatusCode status) {
+		if (status != null && status.value() == 503) {
+			lease.recordOverload();
+		}
+		else {
+			lease.recordResponse(status != null && status.is5xxServerError());
+		}
+	}
+
+	/**
+	 * How an attempt ended.
+	 */
+	public enum End {
+
+		/** The response is over (or was dropped for a retry): its status counts. */
+		COMPLETE,
+
+		/** Failed: no response, or its body broke off. */
+		FAILURE,
+
+		/** The client gave up. */
+		CANCELLED
+
 	}
 
 }

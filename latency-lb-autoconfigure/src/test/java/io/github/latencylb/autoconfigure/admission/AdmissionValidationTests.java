@@ -74,6 +74,23 @@ class AdmissionValidationTests {
 	}
 
 	@Test
+	void runWhenMaxBodyBytesIsNegativeOrHugeShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.retry.max-body-bytes=-1")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).containsAnyOf("retry.max-body-bytes",
+					"retry.maxBodyBytes"));
+		this.runner.withPropertyValues("latency-lb.retry.max-body-bytes=1073741824")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).containsAnyOf("retry.max-body-bytes",
+					"retry.maxBodyBytes"));
+	}
+
+	@Test
+	void runWhenMaxConcurrentStreamsIsZeroShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.bulkhead.max-concurrent-streams=0")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.containsAnyOf("bulkhead.max-concurrent-streams", "bulkhead.maxConcurrentStreams"));
+	}
+
+	@Test
 	void runWhenSettingsAreValidShouldStart() {
 		this.runner
 			.withPropertyValues("latency-lb.priority.rules[0].paths=/api/checkout/**",
@@ -81,8 +98,10 @@ class AdmissionValidationTests {
 					"latency-lb.priority.rules[0].priority-class=-10",
 					"latency-lb.priority.trusted-sources=10.0.0.0/8,::1,fd00::/8",
 					"latency-lb.priority.health-check-user-agents=kube-probe/*",
-					"latency-lb.priority.health-check-max-waiters=0", "latency-lb.priority.health-check-max-rate=0.5")
+					"latency-lb.priority.health-check-max-waiters=0", "latency-lb.priority.health-check-max-rate=0.5",
+					"latency-lb.retry.max-body-bytes=0", "latency-lb.bulkhead.max-concurrent-streams=16")
 			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(StreamLimits.class)
 				.hasSingleBean(PriorityClassifierGlobalFilter.class)
 				.hasSingleBean(AdmissionGlobalFilter.class)
 				.hasSingleBean(RetryGlobalFilter.class));
