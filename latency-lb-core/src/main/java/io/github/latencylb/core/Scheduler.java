@@ -30,12 +30,13 @@ import org.jspecify.annotations.Nullable;
  * home is fit, not draining, within its bounded-load cap (Mirrokni, Thorup and
  * Zadimoghaddam, "Consistent Hashing with Bounded Loads") and past slow start for this
  * key; (3) otherwise to the lowest {@code EWMA x (in-flight + 1)} among the next
- * {@code candidates} fit instances on the ring, chosen at random among near-equal ones.
- * The flow is recorded where it lands. A recorded flow never moves for load alone; it
- * moves only when its instance stops being fit and a better one exists (in panic, when
- * nothing is fit, it stays), at most {@code maxMovesPerSecond} per second while the
- * instance is merely slow, and goes back home only after it was idle past the idle
- * timeout.
+ * {@code candidates} fit instances on the ring, chosen among near-equal ones by
+ * {@link RendezvousChoice rendezvous hashing} on the key (so that replicas seeing the
+ * same fit instances agree without talking, and different flows still spread). The flow
+ * is recorded where it lands. A recorded flow never moves for load alone; it moves only
+ * when its instance stops being fit and a better one exists (in panic, when nothing is
+ * fit, it stays), at most {@code maxMovesPerSecond} per second while the instance is
+ * merely slow, and goes back home only after it was idle past the idle timeout.
  * <p>
  * Slowness uses a robust signal: an instance's windowed median latency (HdrHistogram, at
  * least {@code minSamples} samples) above {@code latencyFactor} x the fleet's (lower)
@@ -91,6 +92,8 @@ public final class Scheduler {
 	private volatile double defaultCost = -1;
 
 	private volatile AdmissionView admission = AdmissionView.NONE;
+
+	private volatile PinListener pinListener = PinListener.NONE;
 
 	/**
 	 * Create a scheduler.
@@ -195,6 +198,44 @@ public final class Scheduler {
 	}
 
 	/**
+	 * Let a listener see where flows are recorded (e.g. to share pins with other
+	 * replicas).
+	 * @param listener the listener, or {@link PinListener#NONE}
+	 */
+	public void setPinListener(PinListener listener) {
+		this.pinListener = listener;
+	}
+
+	/**
+	 * Record a flow where another replica recorded it. The local table stays
+	 * authoritative: the next request checks the instance's fitness as for any pin.
+	 * Re-applying the same pin keeps it from going idle.
+	 * @param keyHash the 64-bit hash of the flow key
+	 * @param instanceId the instance, or {@code null} for the flow's home (a return home:
+	 * a flow not recorded here is left unrecorded)
+	 * @return whether it was applied; {@code false} while the instance is unknown here
+	 */
+	public boolean applyRemotePin(long keyHash, @Nullable String instanceId) {
+		Topology topology = this.topology;
+		if (topology.instances.isEmpty()) {
+			return false;
+		}
+		String homeId = topology.ring.home(keyHash);
+		InstanceStats target = topology.instances.get((instanceId != null) ? instanceId : homeId);
+		if (target == null) {
+			return false;
+		}
+		if (instanceId == null) {
+			FlowTable.Pin pin = this.flows.get(keyHash);
+			if (pin == null || pin.home()) {
+				return true;
+			}
+		}
+		this.flows.put(keyHash, target, target.id.equals(homeId));
+		return true;
+	}
+
+	/**
 	 * Choose an instance for a request of a flow.
 	 * @param keyHash the 64-bit hash of the flow key
 	 * @param excluded instance ids not to choose (e.g. ones a retry already tried)
@@ -225,6 +266,9 @@ public final class Scheduler {
 						if (overflow != null) {
 							return decided(overflow, DecisionReason.OVERFLOW, null);
 						}
+					}
+					if (!pin.home()) {
+						this.pinListener.used(keyHash, current.id);
 					}
 					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
 				}
@@ -381,6 +425,7 @@ public final class Scheduler {
 			reason = (cause != null) ? DecisionReason.HOME : DecisionReason.NEW_FLOW;
 		}
 		this.flows.put(keyHash, target, atHome);
+		this.pinListener.placed(keyHash, target.id, atHome);
 		if (cause != null && target == previous) {
 			// Nowhere better to go (panic): the flow stays, so it did not move.
 			cause = null;
@@ -447,7 +492,7 @@ public final class Scheduler {
 				withinCap.add(candidate);
 			}
 		}
-		return lowestScore(withinCap.isEmpty() ? candidates : withinCap, now);
+		return lowestScore(withinCap.isEmpty() ? candidates : withinCap, keyHash, now);
 	}
 
 	/**
@@ -478,10 +523,11 @@ public final class Scheduler {
 	}
 
 	/**
-	 * The lowest-scoring candidate, at random among those within the near-equal tolerance
-	 * of it. Each score is read once: in-flight counts change concurrently.
+	 * The lowest-scoring candidate, by rendezvous on the key among those within the
+	 * near-equal tolerance of it. Each score is read once: in-flight counts change
+	 * concurrently.
 	 */
-	private InstanceStats lowestScore(List<InstanceStats> candidates, long now) {
+	private InstanceStats lowestScore(List<InstanceStats> candidates, long keyHash, long now) {
 		double[] scores = new double[candidates.size()];
 		double best = Double.MAX_VALUE;
 		for (int i = 0; i < scores.length; i++) {
@@ -495,7 +541,7 @@ public final class Scheduler {
 				near.add(candidates.get(i));
 			}
 		}
-		return (near.size() == 1) ? near.get(0) : near.get(this.random.nextInt(near.size()));
+		return RendezvousChoice.choose(keyHash, near, (instance) -> instance.id);
 	}
 
 	private InstanceStats twoChoices(List<InstanceStats> pool, Topology topology, long now) {
