@@ -271,7 +271,9 @@ public class PinReplicator implements AutoCloseable {
 			}
 
 		});
-		scheduler.addTopologyListener((ids) -> this.executor.execute(() -> applyPending(scheduler)));
+		// Synchronously, before the first request of a new instance list is decided: a
+		// flow placed at home before its pin is applied would publish a tombstone.
+		scheduler.addTopologyListener((ids) -> applyPending(scheduler));
 	}
 
 	private ConcurrentMap<Long, Entry> pins(String service) {
