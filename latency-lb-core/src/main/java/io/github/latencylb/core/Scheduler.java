@@ -587,11 +587,16 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Peak EWMA x (in-flight + 1), divided by the effective weight (slow start included).
+	 * Latency x (in-flight + 1), divided by the effective weight (slow start included).
+	 * The latency is the windowed median once known, else the peak EWMA: a pin lasts, and
+	 * replicas watching the same backends see similar medians, while one replica's peak
+	 * EWMA can jump several-fold on a single stall and split their fallback choices.
 	 */
 	private double score(InstanceStats instance, long now) {
 		double weight = instance.weight * instance.warmth(now, this.config);
-		return cost(instance, now) * (instance.inflight.get() + 1) / weight;
+		long median = instance.medianNanos;
+		double latency = (median > 0) ? median : cost(instance, now);
+		return latency * (instance.inflight.get() + 1) / weight;
 	}
 
 	/**
