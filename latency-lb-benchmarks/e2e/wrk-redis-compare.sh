@@ -53,7 +53,8 @@ for i in $(seq 0 $((BACKENDS - 1))); do
 done
 common=(--sample.demo-backends.enabled=false --logging.level.root=WARN "${discovery[@]}")
 redis=(--latency-lb.affinity.store=redis --latency-lb.affinity.redis.key-prefix="bench-$$"
-	--spring.data.redis.host=127.0.0.1 --spring.data.redis.port=$REDIS_SERVER_PORT)
+	--spring.data.redis.host=127.0.0.1 --spring.data.redis.port=$REDIS_SERVER_PORT
+	--management.endpoint.latencylb.access=unrestricted)
 java -Xmx512m -jar "$JAR" --server.port=$MEMORY_PORT "${common[@]}" > "$OUT/memory.log" 2>&1 &
 pids+=($!)
 java -Xmx512m -jar "$JAR" --server.port=$REDIS_PORT_A "${common[@]}" "${redis[@]}" > "$OUT/redis-a.log" 2>&1 &
