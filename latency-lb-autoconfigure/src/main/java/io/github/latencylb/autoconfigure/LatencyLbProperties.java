@@ -8,6 +8,7 @@ import java.util.Map;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
@@ -118,6 +119,18 @@ public class LatencyLbProperties extends SchedulerProperties {
 		@Max(65_536)
 		private int maxKeyLength = 4096;
 
+		/**
+		 * Where pins live: memory (this gateway only) or redis (shared with the other
+		 * gateway replicas, off the request path; needs
+		 * spring-boot-starter-data-redis-reactive).
+		 */
+		@NotNull
+		private AffinityStoreProperties.Store store = AffinityStoreProperties.Store.MEMORY;
+
+		@Valid
+		@NestedConfigurationProperty
+		private final AffinityStoreProperties redis = new AffinityStoreProperties();
+
 		public List<String> getCookieNames() {
 			return this.cookieNames;
 		}
@@ -148,6 +161,18 @@ public class LatencyLbProperties extends SchedulerProperties {
 
 		public void setMaxKeyLength(int maxKeyLength) {
 			this.maxKeyLength = maxKeyLength;
+		}
+
+		public AffinityStoreProperties.Store getStore() {
+			return this.store;
+		}
+
+		public void setStore(AffinityStoreProperties.Store store) {
+			this.store = store;
+		}
+
+		public AffinityStoreProperties getRedis() {
+			return this.redis;
 		}
 
 	}

@@ -227,8 +227,9 @@ public class SchedulerProperties {
 		private double maxMovesPerSecond = 100;
 
 		/**
-		 * Candidates whose score is within this fraction of the best are chosen at
-		 * random, against herding.
+		 * Candidates whose score is within this fraction of the best are chosen by
+		 * rendezvous hashing on the flow key: different flows spread (against herding)
+		 * and every gateway replica picks the same one for a flow.
 		 */
 		@DecimalMin("0.0")
 		@DecimalMax(value = "1.0", inclusive = false)

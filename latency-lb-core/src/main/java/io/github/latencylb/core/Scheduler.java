@@ -31,12 +31,13 @@ import org.jspecify.annotations.Nullable;
  * home is fit, not draining, within its bounded-load cap (Mirrokni, Thorup and
  * Zadimoghaddam, "Consistent Hashing with Bounded Loads") and past slow start for this
  * key; (3) otherwise to the lowest {@code EWMA x (in-flight + 1)} among the next
- * {@code candidates} fit instances on the ring, chosen at random among near-equal ones.
- * The flow is recorded where it lands. A recorded flow never moves for load alone; it
- * moves only when its instance stops being fit and a better one exists (in panic, when
- * nothing is fit, it stays), at most {@code maxMovesPerSecond} per second while the
- * instance is merely slow, and goes back home only after it was idle past the idle
- * timeout.
+ * {@code candidates} fit instances on the ring, chosen among near-equal ones by
+ * {@link RendezvousChoice rendezvous hashing} on the key (so that replicas seeing the
+ * same fit instances agree without talking, and different flows still spread). The flow
+ * is recorded where it lands. A recorded flow never moves for load alone; it moves only
+ * when its instance stops being fit and a better one exists (in panic, when nothing is
+ * fit, it stays), at most {@code maxMovesPerSecond} per second while the instance is
+ * merely slow, and goes back home only after it was idle past the idle timeout.
  * <p>
  * Slowness uses a robust signal: an instance's windowed median latency (HdrHistogram, at
  * least {@code minSamples} samples) above {@code latencyFactor} x the fleet's (lower)
@@ -104,6 +105,8 @@ public final class Scheduler {
 
 	/** Builds rings; replaced by tests only. */
 	BiFunction<Collection<WeightedInstance>, Integer, ConsistentHashRing> ringBuilder = ConsistentHashRing::build;
+
+	private volatile PinListener pinListener = PinListener.NONE;
 
 	/**
 	 * Create a scheduler.
@@ -242,6 +245,45 @@ public final class Scheduler {
 	}
 
 	/**
+	 * Let a listener see where flows are recorded (e.g. to share pins with other
+	 * replicas).
+	 * @param listener the listener, or {@link PinListener#NONE}
+	 */
+	public void setPinListener(PinListener listener) {
+		this.pinListener = listener;
+	}
+
+	/**
+	 * Record a flow where another replica recorded it. The local table stays
+	 * authoritative: the next request checks the instance's fitness as for any pin.
+	 * Re-applying the same pin keeps it from going idle.
+	 * @param keyHash the 64-bit hash of the flow key
+	 * @param instanceId the instance, or {@code null} for the flow's home (a return home:
+	 * a flow not recorded here is left unrecorded)
+	 * @return whether it was applied; {@code false} while the instance is unknown here
+	 */
+	public boolean applyRemotePin(long keyHash, @Nullable String instanceId) {
+		Topology topology = this.topology;
+		if (topology.instances.isEmpty()) {
+			return false;
+		}
+		String homeId = topology.ring.home(keyHash);
+		InstanceStats target = topology.instances.get((instanceId != null) ? instanceId : homeId);
+		if (target == null) {
+			return false;
+		}
+		long flowKey = FlowTable.key(this.flowSeed, keyHash);
+		FlowTable.Pin pin = this.flows.get(flowKey, this.idleNanos);
+		if (instanceId == null && (pin == null || pin.home())) {
+			return true;
+		}
+		// A remote pin counts as an established flow (two uses) for eviction.
+		this.flows.place(flowKey, (pin != null) ? pin.instance() : null, target, target.id.equals(homeId),
+				this.idleNanos, 2);
+		return true;
+	}
+
+	/**
 	 * Choose an instance for a request of a flow.
 	 * @param keyHash the 64-bit hash of the flow key
 	 * @param excluded instance ids not to choose (e.g. ones a retry already tried)
@@ -297,6 +339,9 @@ public final class Scheduler {
 						if (overflow != null) {
 							return decided(overflow, DecisionReason.OVERFLOW, null);
 						}
+					}
+					if (!pin.home()) {
+						this.pinListener.used(keyHash, current.id);
 					}
 					return decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
 				}
@@ -466,6 +511,7 @@ public final class Scheduler {
 			// instance.
 			return decided(recorded, reason, null);
 		}
+		this.pinListener.placed(keyHash, target.id, atHome);
 		if (cause != null && target == previous) {
 			// Nowhere better to go (panic): the flow stays, so it did not move.
 			cause = null;
@@ -532,7 +578,7 @@ public final class Scheduler {
 				withinCap.add(candidate);
 			}
 		}
-		return lowestScore(withinCap.isEmpty() ? candidates : withinCap, now);
+		return lowestScore(withinCap.isEmpty() ? candidates : withinCap, keyHash, now);
 	}
 
 	/**
@@ -563,10 +609,11 @@ public final class Scheduler {
 	}
 
 	/**
-	 * The lowest-scoring candidate, at random among those within the near-equal tolerance
-	 * of it. Each score is read once: in-flight counts change concurrently.
+	 * The lowest-scoring candidate, by rendezvous on the key among those within the
+	 * near-equal tolerance of it. Each score is read once: in-flight counts change
+	 * concurrently.
 	 */
-	private InstanceStats lowestScore(List<InstanceStats> candidates, long now) {
+	private InstanceStats lowestScore(List<InstanceStats> candidates, long keyHash, long now) {
 		double[] scores = new double[candidates.size()];
 		double best = Double.MAX_VALUE;
 		for (int i = 0; i < scores.length; i++) {
@@ -580,7 +627,7 @@ public final class Scheduler {
 				near.add(candidates.get(i));
 			}
 		}
-		return (near.size() == 1) ? near.get(0) : near.get(this.random.nextInt(near.size()));
+		return RendezvousChoice.choose(keyHash, near, (instance) -> instance.id);
 	}
 
 	private InstanceStats twoChoices(List<InstanceStats> pool, Topology topology, long now) {
@@ -626,11 +673,16 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Peak EWMA x (in-flight + 1), divided by the effective weight (slow start included).
+	 * Latency x (in-flight + 1), divided by the effective weight (slow start included).
+	 * The latency is the windowed median once known, else the peak EWMA: a pin lasts, and
+	 * replicas watching the same backends see similar medians, while one replica's peak
+	 * EWMA can jump several-fold on a single stall and split their fallback choices.
 	 */
 	private double score(InstanceStats instance, long now) {
 		double weight = instance.weight * instance.warmth(now, this.config);
-		return cost(instance, now) * (instance.inflight.get() + 1) / weight;
+		long median = instance.medianNanos;
+		double latency = (median > 0) ? median : cost(instance, now);
+		return latency * (instance.inflight.get() + 1) / weight;
 	}
 
 	/**

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * response since they started
  * @param candidates distinct instances after home on the ring considered for a fallback
  * @param nearEqualTolerance candidates whose score is within this fraction of the best
- * are chosen at random, against herding
+ * are chosen by rendezvous hashing on the flow key, against herding
  * @param maxMovesPerSecond how many existing flows per second may leave a slow (but
  * available) instance
  * @param maxFlows bound of the flow table
