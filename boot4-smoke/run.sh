@@ -46,10 +46,13 @@ backend_2="$(cat "$work/backend-2.port")"
 
 java -jar "$work"/target/boot4-gateway-0.0.1.jar --server.port="$gateway_port" --server.address=127.0.0.1 \
 	--BACKEND_1_PORT="$backend_1" --BACKEND_2_PORT="$backend_2" >"$work/gateway.log" 2>&1 &
-pids+=($!)
+gateway=$!
+pids+=("$gateway")
 base="http://127.0.0.1:$gateway_port"
-for _ in $(seq 120); do
+# A quiet machine starts it in seconds; a loaded one took 80 s.
+for _ in $(seq 600); do
 	curl -sf "$base/actuator/health" >/dev/null 2>&1 && break
+	kill -0 "$gateway" 2>/dev/null || fail "gateway exited"
 	sleep 0.5
 done
 curl -sf "$base/actuator/health" >/dev/null || fail "gateway did not start"
