@@ -32,7 +32,9 @@ import org.springframework.context.annotation.Configuration;
  * instance.
  */
 @AutoConfiguration(after = LatencyLbAutoConfiguration.class,
-		afterName = "io.github.resilience4j.springboot3.bulkhead.autoconfigure.BulkheadAutoConfiguration")
+		afterName = { "io.github.resilience4j.springboot3.bulkhead.autoconfigure.BulkheadAutoConfiguration",
+				// resilience4j-spring-boot4 (Spring Boot 4)
+				"io.github.resilience4j.springboot.bulkhead.autoconfigure.BulkheadAutoConfiguration" })
 @ConditionalOnClass(GlobalFilter.class)
 @ConditionalOnBean(SchedulerRegistry.class)
 public final class LatencyLbAdmissionAutoConfiguration {

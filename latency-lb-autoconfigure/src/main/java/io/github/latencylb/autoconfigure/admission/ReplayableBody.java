@@ -53,7 +53,7 @@ final class ReplayableBody {
 	static Mono<ReplayableBody> read(ServerHttpRequest request, int maxBytes) {
 		HttpHeaders headers = request.getHeaders();
 		long length = headers.getContentLength();
-		if (length == 0 || (length < 0 && !headers.containsKey(HttpHeaders.TRANSFER_ENCODING))) {
+		if (length == 0 || (length < 0 && headers.getFirst(HttpHeaders.TRANSFER_ENCODING) == null)) {
 			return Mono.just(NONE);
 		}
 		if (length > maxBytes) {

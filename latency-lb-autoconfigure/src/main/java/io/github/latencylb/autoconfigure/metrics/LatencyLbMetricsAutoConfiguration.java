@@ -25,7 +25,11 @@ import org.springframework.context.annotation.Configuration;
 @AutoConfiguration(after = LatencyLbAutoConfiguration.class, afterName = {
 		"org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
 		"org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
-		"org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration" })
+		"org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration",
+		// Spring Boot 4 moved them to spring-boot-micrometer-metrics
+		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({ MeterRegistry.class, SchedulerRegistry.class })
 public final class LatencyLbMetricsAutoConfiguration {

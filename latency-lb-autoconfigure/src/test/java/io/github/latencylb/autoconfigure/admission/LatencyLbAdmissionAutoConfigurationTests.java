@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
+import io.github.latencylb.autoconfigure.BootLine;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
@@ -14,7 +15,6 @@ import io.github.latencylb.core.admission.SemaphorePermitPool;
 import io.github.latencylb.core.admission.Ticket;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
-import io.github.resilience4j.springboot3.bulkhead.autoconfigure.BulkheadAutoConfiguration;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -32,7 +32,8 @@ class LatencyLbAdmissionAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(LatencyLbAutoConfiguration.class, LoadBalancerAutoConfiguration.class,
-				BulkheadAutoConfiguration.class, LatencyLbAdmissionAutoConfiguration.class));
+				LatencyLbAdmissionAutoConfiguration.class))
+		.withConfiguration(BootLine.resilience4jBulkhead());
 
 	@Test
 	void runWhenDefaultShouldRegisterEveryLatencyLbFilter() {

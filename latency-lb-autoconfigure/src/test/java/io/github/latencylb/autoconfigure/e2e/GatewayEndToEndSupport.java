@@ -1,11 +1,10 @@
 package io.github.latencylb.autoconfigure.e2e;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
-import org.springframework.cloud.client.DefaultServiceInstance;
+import io.github.latencylb.autoconfigure.BootLine;
+
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -51,10 +50,7 @@ final class GatewayEndToEndSupport {
 	}
 
 	static void setInstances(SimpleReactiveDiscoveryProperties discovery, List<ServiceInstance> instances) {
-		List<DefaultServiceInstance> copies = instances.stream()
-			.map((i) -> new DefaultServiceInstance(null, "svc", i.getHost(), i.getPort(), false))
-			.toList();
-		discovery.setInstances(new HashMap<>(Map.of("svc", copies)));
+		BootLine.setSimpleDiscoveryInstances(discovery, "svc", instances);
 	}
 
 }

@@ -373,7 +373,7 @@ class RetryEndToEndTests {
 				assertThat(moved).isNotEqualTo(home);
 				assertThat(get.getResponseBody()).isEqualTo(moved);
 				// Nothing of the rejection leaks into the response of the retry.
-				assertThat(get.getResponseHeaders().containsKey("Retry-After")).as("Retry-After").isFalse();
+				assertThat(get.getResponseHeaders().getFirst("Retry-After")).as("Retry-After").isNull();
 				assertThat(get.getResponseHeaders().getContentType()).isNotEqualTo(MediaType.APPLICATION_JSON);
 				assertThat(this.retries.count("svc", "retried")).isEqualTo(retried + 1);
 				assertThat(scheduler.moveCount(MoveCause.RETRY)).isEqualTo(moves + 1);

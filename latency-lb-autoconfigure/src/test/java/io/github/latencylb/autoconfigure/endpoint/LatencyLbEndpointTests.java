@@ -7,7 +7,7 @@ import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.latencylb.autoconfigure.BootLine;
 import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.InstanceAdmission;
 import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.Permits;
 import io.github.latencylb.autoconfigure.endpoint.LatencyLbEndpoint.InstanceDescriptor;
@@ -121,7 +121,7 @@ class LatencyLbEndpointTests {
 		long keyHash = 0x1234_5678_9ABC_DEF0L;
 		orders.start(orders.chooseForFlow(keyHash, Set.of())).release();
 
-		String json = new ObjectMapper().writeValueAsString(this.endpoint.service("orders"));
+		String json = BootLine.toJson(this.endpoint.service("orders"));
 
 		assertThat(json).doesNotContain(Long.toString(keyHash)).doesNotContain(Long.toHexString(keyHash));
 	}

@@ -3,6 +3,7 @@ package io.github.latencylb.autoconfigure.metrics;
 import java.time.Duration;
 import java.util.List;
 
+import io.github.latencylb.autoconfigure.BootLine;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.admission.AdmissionGlobalFilter.AdmissionListener;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter.RetryListener;
@@ -13,9 +14,6 @@ import io.github.latencylb.core.admission.AdmissionRejectedException;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
-import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
-import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -33,8 +31,8 @@ class LatencyLbMetricsAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(LatencyLbAutoConfiguration.class, LoadBalancerAutoConfiguration.class,
-				MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
-				SimpleMetricsExportAutoConfiguration.class, LatencyLbMetricsAutoConfiguration.class));
+				LatencyLbMetricsAutoConfiguration.class))
+		.withConfiguration(BootLine.meterRegistry());
 
 	@Test
 	void runWhenMeterRegistryExistsShouldBindSchedulerMeters() {

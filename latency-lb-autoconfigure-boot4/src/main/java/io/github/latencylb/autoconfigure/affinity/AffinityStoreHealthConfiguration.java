@@ -1,9 +1,9 @@
 package io.github.latencylb.autoconfigure.affinity;
 
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -11,10 +11,11 @@ import org.springframework.context.annotation.Configuration;
  * Health contributor {@code latencyLbPinStore}: always UP, with the store's state
  * ({@code up}, {@code down}, {@code connecting}), backlog and counts as details. A
  * gateway whose Redis is down still routes (on local pins), so it must stay in service.
- * The only class that touches the actuator health API, whose package differs on Boot 4.
+ * The Boot 4 copy: the health API lives in
+ * {@code org.springframework.boot.health.contributor}.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
+@ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
 class AffinityStoreHealthConfiguration {
 
 	@Bean
