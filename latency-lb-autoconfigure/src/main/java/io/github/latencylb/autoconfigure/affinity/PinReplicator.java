@@ -354,7 +354,7 @@ public class PinReplicator implements AutoCloseable {
 				this.resubscribe = true;
 				this.lastError = describe(ex);
 			});
-			long count = this.store.load((pin) -> apply(pin, false));
+			long count = this.store.load(this::apply);
 			this.loaded.addAndGet(count);
 			List<PinUpdate> own = new ArrayList<>();
 			long nowAfter = System.nanoTime();
@@ -452,7 +452,7 @@ public class PinReplicator implements AutoCloseable {
 					this.lag.recordValue(Math.min(lagMillis, 3_600_000));
 					this.lagListener.accept(lagMillis);
 				}
-				apply(update, true);
+				apply(update);
 			}
 		}
 		catch (Throwable ex) {
@@ -464,7 +464,7 @@ public class PinReplicator implements AutoCloseable {
 	 * Apply a pin from another replica (or from Redis) if it is at least as new as what
 	 * this replica knows.
 	 */
-	private void apply(PinUpdate update, boolean live) {
+	private void apply(PinUpdate update) {
 		this.clock.observe(update.timestamp());
 		ConcurrentMap<Long, Entry> pins = pins(update.service());
 		long now = System.nanoTime();

@@ -107,7 +107,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			}
 			return new EmptyResponse();
 		}
-		this.empty.set(false);
+		if (this.empty.get()) {
+			this.empty.set(false);
+		}
 		Known known = update(instances);
 		Object key = attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
 		Set<String> excluded = excluded(attributes);
