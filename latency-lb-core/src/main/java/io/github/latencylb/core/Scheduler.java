@@ -333,6 +333,7 @@ public final class Scheduler {
 							// A concurrent first request placed the flow elsewhere.
 							return decided(kept, DecisionReason.PINNED, null);
 						}
+						this.pinListener.placed(keyHash, current.id, true);
 					}
 					if (!current.slow && this.admission.saturated(current.id)) {
 						InstanceStats overflow = overflowTarget(topology, keyHash, current, excluded, now);
