@@ -24,6 +24,7 @@ import reactor.netty.http.client.PrematureCloseException;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
+import org.springframework.cloud.gateway.support.NotFoundException;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -133,7 +134,9 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		}
 		if (this.maxAttempts == 1) {
 			// No retries: only turn admission rejections into 503s.
-			return chain.filter(exchange).onErrorResume(AdmissionRejectedException.class, (ex) -> reject(exchange, ex));
+			return chain.filter(exchange)
+				.onErrorResume(AdmissionRejectedException.class, (ex) -> reject(exchange, ex))
+				.onErrorResume(NotFoundException.class, (ex) -> noInstance(exchange, url.getHost(), ex));
 		}
 		String serviceId = url.getHost();
 		RetryBudget budget = this.budgets.computeIfAbsent(serviceId, this.budgetFactory);
@@ -147,7 +150,7 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 						.build();
 			Attempts attempts = new Attempts(replaying, chain, url, serviceId, budget, body);
 			return attempt(attempts, 1).doFinally((signal) -> body.discard());
-		});
+		}).onErrorResume(NotFoundException.class, (ex) -> noInstance(exchange, serviceId, ex));
 	}
 
 	/**
@@ -284,6 +287,25 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		String message = (rejected.cause() == AdmissionRejectedException.Cause.FULL)
 				? "Every instance tried was at its concurrency limit with a full queue"
 				: "No instance tried had a free slot within the queue timeout";
+		return unavailable(response, cause, message);
+	}
+
+	/**
+	 * The service had no instance to choose ({@link ReactiveLoadBalancerClientFilter}'s
+	 * 503): the same short JSON body as an admission rejection, naming the service. A 404
+	 * configured through {@code spring.cloud.gateway.loadbalancer.use404} is left to
+	 * Gateway.
+	 */
+	private static Mono<Void> noInstance(ServerWebExchange exchange, String serviceId, NotFoundException ex) {
+		ServerHttpResponse response = exchange.getResponse();
+		if (response.isCommitted() || ex.getStatusCode().value() != HttpStatus.SERVICE_UNAVAILABLE.value()) {
+			return Mono.error(ex);
+		}
+		return unavailable(response, "no_instance",
+				"Service '" + serviceId.replace("\"", "").replace("\\", "") + "' has no available instance");
+	}
+
+	private static Mono<Void> unavailable(ServerHttpResponse response, String cause, String message) {
 		response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
 		response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
 		response.getHeaders().set("Retry-After", "1");

@@ -21,9 +21,11 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import reactor.netty.http.client.HttpClient;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -297,8 +299,16 @@ class ScaleOutEndToEndTests {
 		return GatewayEndToEndSupport.instanceFor(client(replica), flow);
 	}
 
+	/**
+	 * A connection per request: the replicas are stopped, restarted and drained between
+	 * tests, and a pooled keep-alive connection can stall on a busy machine
+	 * (reactor/reactor-netty#4361, docs/admission.md).
+	 */
 	private static WebTestClient client(int replica) {
-		return GatewayEndToEndSupport.client(port(gateways.get(replica)));
+		return WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.newConnection()))
+			.baseUrl("http://127.0.0.1:" + port(gateways.get(replica)))
+			.responseTimeout(Duration.ofSeconds(10))
+			.build();
 	}
 
 	private static int port(ConfigurableApplicationContext gateway) {

@@ -218,16 +218,24 @@ class SuppliersEndToEndTests {
 
 	@Test
 	void serviceWithAnEmptyListShouldAnswer503() {
-		// TODO(h3-core): once the empty-list change is merged, also assert its clear body
-		// (and that it is logged once). The status is already 503: Spring Cloud
-		// Gateway's NotFoundException for an empty load-balancer response.
-		GatewayEndToEndSupport.client(this.port)
-			.get()
-			.uri("/empty/x")
-			.header("Connection", "close")
-			.exchange()
-			.expectStatus()
-			.isEqualTo(503);
+		// Twice: the second request finds the service's state released and still gets
+		// the same clear answer.
+		for (int i = 0; i < 2; i++) {
+			GatewayEndToEndSupport.client(this.port)
+				.get()
+				.uri("/empty/x")
+				.header("Connection", "close")
+				.exchange()
+				.expectStatus()
+				.isEqualTo(503)
+				.expectHeader()
+				.valueEquals("Retry-After", "1")
+				.expectBody()
+				.jsonPath("$.error")
+				.isEqualTo("no_instance")
+				.jsonPath("$.message")
+				.value((message) -> assertThat((String) message).contains("has no available instance"));
+		}
 	}
 
 	/**
