@@ -152,7 +152,7 @@ class StreamingEndToEndTests {
 	void eventStreamsShouldMoveToTheStreamLimitAndLeaveThePermitsToOrdinaryRequests() {
 		backend.reset();
 		// As many streams as the stream limit: the two request permits stay free.
-		List<Mono<Long>> open = List.of(events(30), events(30), events(30));
+		List<Mono<Long>> open = List.of(events(250), events(250), events(250));
 		Flux<Long> streams = Flux.merge(open).cache();
 		streams.subscribe();
 		await().atMost(Duration.ofSeconds(10)).until(() -> backend.streams.get() == 3);
@@ -167,17 +167,17 @@ class StreamingEndToEndTests {
 			assertThat(body).isEqualTo("plain");
 			assertThat(backend.streams.get()).as("streams open while an ordinary request passed").isEqualTo(3);
 		}
-		assertThat(streams.collectList().block(Duration.ofSeconds(30))).containsOnly(30L);
+		assertThat(streams.collectList().block(Duration.ofSeconds(30))).containsOnly(250L);
 	}
 
 	@Test
 	@Order(4)
 	void moreStreamsThanBothLimitsShouldNeverReachTheBackendAtOnce() {
 		backend.reset();
-		List<Long> events = Flux.range(0, 8).flatMap((i) -> events(10), 8).collectList().block(Duration.ofSeconds(60));
+		List<Long> events = Flux.range(0, 8).flatMap((i) -> events(40), 8).collectList().block(Duration.ofSeconds(60));
 		System.out
 			.println("Event streams: 8 opened at once, most open at once on the backend " + backend.maxStreams.get());
-		assertThat(events).hasSize(8).containsOnly(10L);
+		assertThat(events).hasSize(8).containsOnly(40L);
 		// Three stream slots, and two request permits held by streams that found no slot.
 		assertThat(backend.maxStreams.get()).isEqualTo(5);
 	}

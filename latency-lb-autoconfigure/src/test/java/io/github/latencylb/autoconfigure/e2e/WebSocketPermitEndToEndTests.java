@@ -1,0 +1,123 @@
+package io.github.latencylb.autoconfigure.e2e;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
+import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.core.admission.PriorityAdmissionQueue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A WebSocket upgrade gives its request permit back once the upgrade is answered: with
+ * one permit, three WebSockets stay open at once through the gateway and ordinary
+ * requests still pass; when they close, nothing is left in flight.
+ */
+@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=ws",
+				"spring.cloud.gateway.server.webflux.routes[0].uri=lb:ws://svc",
+				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/ws/**",
+				"spring.cloud.gateway.server.webflux.routes[0].order=-1",
+				"spring.cloud.gateway.server.webflux.routes[1].id=svc",
+				"spring.cloud.gateway.server.webflux.routes[1].uri=lb://svc",
+				"spring.cloud.gateway.server.webflux.routes[1].predicates[0]=Path=/**",
+				"spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=1",
+				"latency-lb.queue.timeout=2s" })
+@DirtiesContext
+class WebSocketPermitEndToEndTests {
+
+	static final AtomicInteger open = new AtomicInteger();
+
+	static final DisposableServer backend = HttpServer.create()
+		.host("127.0.0.1")
+		.port(0)
+		.route((routes) -> routes.ws("/ws/echo", (in, out) -> {
+			open.incrementAndGet();
+			return out.sendString(in.receive().asString()).then().doFinally((signal) -> open.decrementAndGet());
+		}).get("/plain", (request, response) -> response.sendString(Mono.just("plain"), StandardCharsets.UTF_8)))
+		.bindNow();
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	AdmissionRegistry admission;
+
+	@Autowired
+	SchedulerRegistry schedulers;
+
+	@DynamicPropertySource
+	static void instances(DynamicPropertyRegistry registry) {
+		GatewayEndToEndSupport.registerInstances(registry, List.of(backend.port()));
+	}
+
+	@AfterAll
+	static void stopBackend() {
+		backend.disposeNow(Duration.ofSeconds(2));
+	}
+
+	@Test
+	void openWebSocketsShouldNotHoldRequestPermits() {
+		List<Sinks.Empty<Void>> closers = new ArrayList<>();
+		List<Disposable> sockets = new ArrayList<>();
+		AtomicInteger echoed = new AtomicInteger();
+		try {
+			for (int i = 0; i < 3; i++) {
+				Sinks.Empty<Void> close = Sinks.empty();
+				closers.add(close);
+				sockets.add(HttpClient.create()
+					.websocket()
+					.uri("ws://127.0.0.1:" + this.port + "/ws/echo")
+					.handle((in, out) -> Mono.when(
+							in.receive().asString().doOnNext((text) -> echoed.incrementAndGet()).then(),
+							out.sendString(Mono.just("hello")).then().then(close.asMono()).then(out.sendClose())))
+					.subscribe());
+			}
+			// One permit, three WebSockets open at once on the backend.
+			await().atMost(Duration.ofSeconds(15)).until(() -> open.get() == 3 && echoed.get() == 3);
+			PriorityAdmissionQueue queue = this.admission.find("svc", "127.0.0.1:" + backend.port());
+			assertThat(queue).isNotNull();
+			assertThat(queue.pool().availablePermits()).isEqualTo(1);
+			// Ordinary requests pass while they are open.
+			String body = HttpClient.create()
+				.get()
+				.uri("http://127.0.0.1:" + this.port + "/plain")
+				.responseContent()
+				.aggregate()
+				.asString()
+				.block(Duration.ofSeconds(10));
+			assertThat(body).isEqualTo("plain");
+		}
+		finally {
+			closers.forEach(Sinks.Empty::tryEmitEmpty);
+		}
+		await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+			assertThat(open.get()).isZero();
+			assertThat(this.schedulers.scheduler("svc").totalInflight()).isZero();
+			assertThat(this.admission.queues("svc").values())
+				.allSatisfy((queue) -> assertThat(queue.pool().availablePermits()).isEqualTo(1));
+		});
+		sockets.forEach(Disposable::dispose);
+	}
+
+}
