@@ -50,6 +50,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	/** Whether the last list was empty: warn once per outage, not per request. */
 	private final AtomicBoolean empty = new AtomicBoolean();
 
+	/** Whether the service's missing supplier bean was reported. */
+	private final AtomicBoolean noSupplier = new AtomicBoolean();
+
 	/**
 	 * Create a load balancer for one service.
 	 * @param suppliers the service's instance list supplier
@@ -155,6 +158,13 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		if (chain == null) {
 			ServiceInstanceListSupplier supplier = this.suppliers.getIfAvailable();
 			if (supplier == null) {
+				if (this.noSupplier.compareAndSet(false, true)) {
+					logger.warn("latency-lb: service '" + this.serviceId + "' has no ServiceInstanceListSupplier bean, "
+							+ "so it never gets an instance. A spring.cloud.loadbalancer.configurations value "
+							+ "creates its supplier only if the beans it needs exist: health-check needs a "
+							+ "WebClient.Builder bean (on Spring Boot 4, add spring-boot-starter-webclient); "
+							+ "see docs/suppliers.md");
+				}
 				return SupplierChain.of(this.serviceId, new NoopServiceInstanceListSupplier());
 			}
 			chain = SupplierChain.of(this.serviceId, supplier);

@@ -15,6 +15,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.DefaultRequest;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 
@@ -56,6 +57,20 @@ class LatencyAwareLoadBalancerTests {
 			assertThat(this.loadBalancer.choose(List.of(), Map.of()).hasServer()).isFalse();
 		}
 		assertThat(occurrences(output.getAll(), WARNING)).isEqualTo(2);
+	}
+
+	@Test
+	void missingSupplierBeanShouldAnswerNoServerAndSayWhyOnce(CapturedOutput output) {
+		// What a service gets when its configurations value found no supplier bean (e.g.
+		// health-check without a WebClient.Builder bean, as on a Boot 4 app without
+		// spring-boot-starter-webclient).
+		for (int i = 0; i < 20; i++) {
+			Response<ServiceInstance> response = this.loadBalancer.choose(new DefaultRequest<>()).block();
+			assertThat(response).isNotNull();
+			assertThat(response.hasServer()).isFalse();
+		}
+		assertThat(occurrences(output.getAll(), "service 'svc' has no ServiceInstanceListSupplier bean")).isOne();
+		assertThat(output.getAll()).contains("WebClient.Builder", "spring-boot-starter-webclient");
 	}
 
 	private static int occurrences(String text, String part) {
