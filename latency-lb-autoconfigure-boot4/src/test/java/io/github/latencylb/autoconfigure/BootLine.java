@@ -24,11 +24,6 @@ import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactive
  */
 public final class BootLine {
 
-	/**
-	 * The Spring Boot major version of this line.
-	 */
-	public static final int MAJOR = 4;
-
 	private BootLine() {
 	}
 

@@ -7,14 +7,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
-import io.github.latencylb.autoconfigure.BootLine;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.InstanceState;
 import io.github.latencylb.core.MoveCause;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerSnapshot;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -73,10 +71,6 @@ class HealthCheckSupplierEndToEndTests {
 
 	@Test
 	void healthCheckedListShouldComposeWithSettleSlowStartAndFlows() throws InterruptedException {
-		// Known gap: on Spring Boot 4 / Spring Cloud 2025.1 the health-check supplier
-		// lists
-		// no instance in this test (docs/spring-boot-lines.md).
-		Assumptions.assumeTrue(BootLine.MAJOR == 3, "health-check supplier on Boot 4: known gap");
 		WebTestClient client = GatewayEndToEndSupport.client(this.port);
 		// Until the first probe round has answered: if every probe of that round is too
 		// slow (a cold start on a busy machine), the supplier's first list is empty and
