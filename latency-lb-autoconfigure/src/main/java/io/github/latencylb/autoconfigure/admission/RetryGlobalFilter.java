@@ -253,7 +253,8 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 
 	private static boolean isConnectFailure(Throwable ex) {
 		for (Throwable t = ex; t != null; t = t.getCause()) {
-			if (t instanceof ConnectException || t instanceof ConnectTimeoutException || isClosedBeforeSend(t)) {
+			if (t instanceof ConnectException || t instanceof ConnectTimeoutException || isClosedBeforeSend(t)
+					|| isAcquireFailure(t)) {
 				return true;
 			}
 		}
@@ -266,6 +267,16 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	 */
 	private static boolean isClosedBeforeSend(Throwable t) {
 		return t instanceof AbortedException && t.getMessage() != null && t.getMessage().contains("BEFORE send");
+	}
+
+	/**
+	 * Reactor Netty's pool handed out a connection that was already closed, twice in a
+	 * row ({@code IOException("Error while acquiring from <pool>")}), typically because
+	 * the instance just went away: nothing was written, so the request was not sent.
+	 */
+	private static boolean isAcquireFailure(Throwable t) {
+		return t instanceof java.io.IOException && t.getMessage() != null
+				&& t.getMessage().startsWith("Error while acquiring from");
 	}
 
 	private static boolean isReset(Throwable ex) {
