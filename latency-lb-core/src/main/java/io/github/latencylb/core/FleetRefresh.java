@@ -32,6 +32,15 @@ final class FleetRefresh {
 		this.nextRefresh.set(nowNanos);
 	}
 
+	/**
+	 * The current instance set, refreshed first if due.
+	 */
+	Topology current(InstanceSet instances, SchedulerConfig config, long nowNanos) {
+		Topology topology = instances.current();
+		maybeRefresh(topology, config, nowNanos);
+		return topology;
+	}
+
 	void maybeRefresh(Topology topology, SchedulerConfig config, long nowNanos) {
 		long due = this.nextRefresh.get();
 		if (nowNanos - due >= 0 && this.nextRefresh.compareAndSet(due, nowNanos + config.refreshInterval().toNanos())) {

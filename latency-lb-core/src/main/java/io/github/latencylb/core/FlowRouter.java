@@ -26,7 +26,7 @@ final class FlowRouter {
 
 	private final IntSupplier totalInflight;
 
-	private volatile TokenBucket moveBudget;
+	private final TokenBucket moveBudget;
 
 	private volatile PinListener pinListener = PinListener.NONE;
 
@@ -37,10 +37,6 @@ final class FlowRouter {
 		this.counters = counters;
 		this.fallback = fallback;
 		this.totalInflight = totalInflight;
-		this.moveBudget = moveBudget;
-	}
-
-	void setMoveBudget(TokenBucket moveBudget) {
 		this.moveBudget = moveBudget;
 	}
 
@@ -96,7 +92,8 @@ final class FlowRouter {
 			if (current == pin.instance() && !excluded.contains(current.id)) {
 				boolean ejected = current.ejected(now);
 				// Slow but available: the flow stays while the move budget is spent.
-				if (!ejected && (!current.slow || !this.moveBudget.tryAcquire(now))) {
+				if (!ejected
+						&& (!current.slow || !this.moveBudget.tryAcquire(now, config.moves().maxMovesPerSecond()))) {
 					return stay(topology, keyHash, flowKey, pin, current, recorded, excluded, config, now);
 				}
 				cause = ejected ? MoveCause.UNAVAILABLE : MoveCause.SLOW;

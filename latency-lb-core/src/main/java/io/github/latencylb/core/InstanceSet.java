@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -41,12 +42,21 @@ final class InstanceSet {
 
 	/**
 	 * Replace the instance set, unless it is the same. {@code changed} runs with the new
-	 * set in place, before the listeners, while holding this object's lock. The ring is
-	 * built by the caller before taking the lock: with large weights a ring takes long to
-	 * build, and nothing needs to wait for it.
+	 * set in place, before the listeners, while holding this object's lock.
 	 */
-	synchronized boolean update(Collection<WeightedInstance> instances, ConsistentHashRing ring, SchedulerConfig config,
+	boolean update(Collection<WeightedInstance> instances,
+			BiFunction<Collection<WeightedInstance>, Integer, ConsistentHashRing> ringBuilder, SchedulerConfig config,
 			LongConsumer changed) {
+		if (this.topology.sameAs(instances)) {
+			return false;
+		}
+		// Built before taking the lock, and swapped in by reference: with large weights
+		// a ring takes long to build, and nothing needs to wait for it.
+		return apply(instances, ringBuilder.apply(instances, config.ring().virtualNodes()), config, changed);
+	}
+
+	private synchronized boolean apply(Collection<WeightedInstance> instances, ConsistentHashRing ring,
+			SchedulerConfig config, LongConsumer changed) {
 		Topology current = this.topology;
 		if (current.sameAs(instances)) {
 			return false;
@@ -89,6 +99,18 @@ final class InstanceSet {
 	synchronized void addListener(Consumer<Set<String>> listener) {
 		listener.accept(Set.copyOf(this.topology.instances.keySet()));
 		this.listeners.add(listener);
+	}
+
+	/**
+	 * Mark an instance as draining or active again; {@code false} if unknown.
+	 */
+	boolean setDraining(String instanceId, boolean draining) {
+		InstanceStats stats = this.topology.get(instanceId);
+		if (stats == null) {
+			return false;
+		}
+		stats.draining = draining;
+		return true;
 	}
 
 	/**

@@ -10,24 +10,18 @@ import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Latency-aware, flow-preserving scheduler of one service: consistent-hash affinity with
- * latency fallback for requests that carry a flow key ({@link FlowRouter}: home on the
- * {@link ConsistentHashRing} within its {@link BoundedLoadCap} and past its
- * {@link SlowStartGate}, else the {@link RingFallback}; a recorded flow moves only off an
- * unfit instance, slow ones within a {@link TokenBucket}), and {@link PowerOfTwoChoices}
- * by {@link PeakEwmaCost} for the others; both climb the same {@link EligibilityLadder}
- * in panic. Slowness is a {@link SlownessDetector}'s verdict (by default
- * {@link SignTestSlowness}); failures feed {@link OutlierEjection}. Thread-safe:
- * {@link #choose} runs concurrently on event-loop threads and never blocks; the instance
- * set and configuration are swapped atomically.
+ * Latency-aware, flow-preserving scheduler of one service, a facade: keyed requests go
+ * through the {@link FlowRouter} (ring home within {@link BoundedLoadCap} and
+ * {@link SlowStartGate}, else {@link RingFallback}), keyless ones through
+ * {@link PowerOfTwoChoices}; both climb one {@link EligibilityLadder} in panic. Slowness
+ * is a {@link SlownessDetector}'s verdict; failures feed {@link OutlierEjection}.
+ * Thread-safe and non-blocking; instance set and configuration are swapped atomically.
  */
 public final class Scheduler {
 
 	private final String serviceId;
 
 	private final NanoClock clock;
-
-	private final FlowTable flows;
 
 	private final InstanceSet instances;
 
@@ -59,9 +53,8 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Create a scheduler that records its flows in a table shared with other services'
-	 * schedulers, so that one bound holds for all of them ({@code config.maxFlows()} is
-	 * then not used).
+	 * Create a scheduler recording its flows in a table shared with other services' (then
+	 * {@code config.maxFlows()} is not used).
 	 * @param serviceId the service it schedules
 	 * @param config its configuration
 	 * @param clock the time source
@@ -74,14 +67,13 @@ public final class Scheduler {
 		this.serviceId = serviceId;
 		this.config = config;
 		this.clock = clock;
-		this.flows = flows;
 		this.instances = new InstanceSet(clock);
 		PeakEwmaCost cost = new PeakEwmaCost();
 		this.refresh = new FleetRefresh(flows, cost, new SignTestSlowness());
 		this.leases = new LeaseAccounting(clock, this::config, new OutlierEjection(this.instances, this.refresh));
 		this.twoChoices = new PowerOfTwoChoices(random, cost);
 		this.router = new FlowRouter(flows, StableHash.hash(serviceId), this.counters, new RingFallback(cost),
-				this.leases::totalInflight, new TokenBucket(config.moves().maxMovesPerSecond(), clock.nanoTime()));
+				this.leases::totalInflight, new TokenBucket(clock.nanoTime()));
 	}
 
 	/**
@@ -101,46 +93,32 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Swap the configuration. Decisions use it at once; the ring's virtual nodes apply
-	 * from the next change of the instance set, the latency decay and window to instances
-	 * seen from then on, and the flow table's bound is the table's own.
+	 * Swap the configuration; the ring's virtual nodes apply from the next instance set,
+	 * latency decay and window to instances seen from then on.
 	 * @param config the new configuration
 	 */
 	public void reconfigure(SchedulerConfig config) {
-		if (config.moves().maxMovesPerSecond() != this.config.moves().maxMovesPerSecond()) {
-			this.router.setMoveBudget(new TokenBucket(config.moves().maxMovesPerSecond(), this.clock.nanoTime()));
-		}
 		this.config = config;
 		this.refresh.due(this.clock.nanoTime());
 	}
 
 	/**
-	 * Replace the instance set. Cheap when nothing changed. Instances seen for the first
-	 * time after the first non-empty set start slow start, unless they join within the
-	 * settle period after it ({@code slowStartSettlePeriod}); departed instances are
-	 * forgotten (their flows move when next seen); an instance whose weight changed keeps
-	 * its flows.
+	 * Replace the instance set (see {@link InstanceSet}): new instances start slow start
+	 * after the settle period; departed ones are forgotten. Cheap when nothing changed.
 	 * @param instances the instances and their weights
 	 * @return whether the set changed
 	 */
 	public boolean updateInstances(Collection<WeightedInstance> instances) {
-		if (this.instances.current().sameAs(instances)) {
-			return false;
-		}
 		SchedulerConfig config = this.config;
-		ConsistentHashRing ring = this.ringBuilder.apply(instances, config.ring().virtualNodes());
-		return this.instances.update(instances, ring, config, (now) -> {
+		return this.instances.update(instances, this.ringBuilder, config, (now) -> {
 			this.refresh.due(now);
 			this.refresh.refresh(this.instances.current(), config, now);
 		});
 	}
 
 	/**
-	 * Register a listener of the instance set, e.g. for metrics that must forget departed
-	 * instances. It is called at once with the current instance ids, then with the new
-	 * ids after every change, in order, on the thread that applied the change and while
-	 * holding this scheduler's lock: it must be quick, must not throw and must not change
-	 * the instance set.
+	 * Register a listener of the instance ids: called at once, then after every change,
+	 * in order, while holding the instance set's lock (quick, no throwing, no changes).
 	 * @param listener receives the ids of the instances present
 	 */
 	public void addTopologyListener(Consumer<Set<String>> listener) {
@@ -148,10 +126,8 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Let the scheduler see admission state: new flows and keyless requests avoid
-	 * saturated instances when another candidate has a free permit, and a request of a
-	 * flow whose instance is saturated overflows to a candidate with a free permit
-	 * without moving the flow. Each instance's {@link AdmissionHandle} is resolved once.
+	 * Let the scheduler avoid saturated instances and overflow a saturated flow's request
+	 * without moving it; each instance's {@link AdmissionHandle} is resolved once.
 	 * @param admission the admission view
 	 */
 	public void setAdmissionView(AdmissionView admission) {
@@ -189,7 +165,7 @@ public final class Scheduler {
 	public @Nullable Decision chooseForFlow(long keyHash, Set<String> excluded) {
 		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config;
-		Topology topology = refreshed(config, now);
+		Topology topology = this.refresh.current(this.instances, config, now);
 		return topology.isEmpty() ? null : this.router.choose(topology, keyHash, excluded, config, now);
 	}
 
@@ -201,12 +177,11 @@ public final class Scheduler {
 	public @Nullable Decision chooseKeyless(Set<String> excluded) {
 		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config;
-		Topology topology = refreshed(config, now);
-		if (topology.isEmpty()) {
-			return null;
-		}
-		InstanceStats chosen = this.twoChoices.choose(topology, excluded, this.leases.totalInflight(), config, now);
-		return this.counters.decided(chosen, DecisionReason.KEYLESS, null);
+		Topology topology = this.refresh.current(this.instances, config, now);
+		return topology.isEmpty() ? null
+				: this.counters.decided(
+						this.twoChoices.choose(topology, excluded, this.leases.totalInflight(), config, now),
+						DecisionReason.KEYLESS, null);
 	}
 
 	/**
@@ -226,11 +201,9 @@ public final class Scheduler {
 	 * @return whether the instance is known
 	 */
 	public boolean setDraining(String instanceId, boolean draining) {
-		InstanceStats stats = this.instances.current().get(instanceId);
-		if (stats == null) {
+		if (!this.instances.setDraining(instanceId, draining)) {
 			return false;
 		}
-		stats.draining = draining;
 		this.refresh.due(this.clock.nanoTime());
 		return true;
 	}
@@ -243,8 +216,8 @@ public final class Scheduler {
 	public SchedulerSnapshot snapshot() {
 		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config;
-		return SchedulerSnapshot.of(this.serviceId, refreshed(config, now), this.counters, this.leases.totalInflight(),
-				config, now);
+		return SchedulerSnapshot.of(this.serviceId, this.refresh.current(this.instances, config, now), this.counters,
+				this.leases.totalInflight(), config, now);
 	}
 
 	/**
@@ -271,12 +244,6 @@ public final class Scheduler {
 	 */
 	public int totalInflight() {
 		return this.leases.totalInflight();
-	}
-
-	private Topology refreshed(SchedulerConfig config, long now) {
-		Topology topology = this.instances.current();
-		this.refresh.maybeRefresh(topology, config, now);
-		return topology;
 	}
 
 }

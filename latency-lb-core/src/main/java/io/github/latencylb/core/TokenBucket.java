@@ -2,30 +2,25 @@ package io.github.latencylb.core;
 
 /**
  * Token bucket bounding how many flows per second leave slow instances: it holds at most
- * {@code max(1, perSecond)} tokens and refills at {@code perSecond}. Thread-safe.
+ * {@code max(1, perSecond)} tokens and refills at {@code perSecond}, the rate given with
+ * each call (so that a new configuration applies at once). Starts full. Thread-safe.
  */
 final class TokenBucket {
 
-	private final double perNano;
-
-	private final double capacity;
-
-	private double tokens;
+	private double tokens = Double.MAX_VALUE;
 
 	private long stamp;
 
-	TokenBucket(double perSecond, long nowNanos) {
-		this.perNano = perSecond / 1e9;
-		this.capacity = Math.max(1, perSecond);
-		this.tokens = this.capacity;
+	TokenBucket(long nowNanos) {
 		this.stamp = nowNanos;
 	}
 
 	/**
 	 * Take a token if one is there.
 	 */
-	synchronized boolean tryAcquire(long nowNanos) {
-		this.tokens = Math.min(this.capacity, this.tokens + Math.max(0, nowNanos - this.stamp) * this.perNano);
+	synchronized boolean tryAcquire(long nowNanos, double perSecond) {
+		double capacity = Math.max(1, perSecond);
+		this.tokens = Math.min(capacity, this.tokens + Math.max(0, nowNanos - this.stamp) * (perSecond / 1e9));
 		this.stamp = nowNanos;
 		if (this.tokens >= 1) {
 			this.tokens -= 1;
