@@ -48,7 +48,10 @@ final class EligibilityLadder {
 	 * 0 when fit, 1 when merely available (draining or slow), 2 when ejected.
 	 */
 	static int unfitness(InstanceStats instance, long nowNanos) {
-		return fit(instance, nowNanos) ? 0 : instance.ejected(nowNanos) ? 2 : 1;
+		if (fit(instance, nowNanos)) {
+			return 0;
+		}
+		return instance.ejected(nowNanos) ? 2 : 1;
 	}
 
 	static boolean admits(Rung rung, InstanceStats instance, Set<String> excluded, long nowNanos) {

@@ -17,7 +17,7 @@ final class FleetRefresh {
 
 	private final PeakEwmaCost cost;
 
-	private volatile SlownessDetector slowness;
+	private final SlownessDetector slowness;
 
 	FleetRefresh(FlowTable flows, PeakEwmaCost cost, SlownessDetector slowness) {
 		this.flows = flows;
@@ -59,10 +59,6 @@ final class FleetRefresh {
 			}
 		}
 		topology.fit = List.copyOf(fit);
-	}
-
-	void setSlowness(SlownessDetector slowness) {
-		this.slowness = slowness;
 	}
 
 }

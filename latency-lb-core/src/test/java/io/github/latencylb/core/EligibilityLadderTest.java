@@ -72,4 +72,15 @@ class EligibilityLadderTest {
 			.containsExactly("a");
 	}
 
+	@Test
+	void onRingShouldPreferASlowInstanceToADrainingOneInPanic() {
+		long key = TestTopology.keyHomedAt(this.topology, "a");
+		this.a.ejectedUntilNanos = NOW + 1_000;
+		this.b.draining = true;
+		this.c.slow = true;
+		assertThat(EligibilityLadder.onRing(this.topology, key, 3, "a", Set.of(), NOW)).containsExactly("c");
+		assertThat(EligibilityLadder.onRing(this.topology, key, 3, "a", Set.of("c"), NOW))
+			.containsExactlyInAnyOrder("a", "b");
+	}
+
 }
