@@ -5,19 +5,20 @@ import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.autoconfigure.loadbalancer.SupplierConfigurations;
 import io.github.latencylb.core.FlowTable;
 import io.github.latencylb.core.NanoClock;
-import io.github.latencylb.core.SchedulerConfig;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.cloud.context.environment.EnvironmentChangeEvent;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
 import org.springframework.cloud.loadbalancer.config.LoadBalancerAutoConfiguration;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
@@ -41,36 +42,31 @@ public final class LatencyLbAutoConfiguration {
 		SupplierConfigurations.check(environment);
 		Binder binder = Binder.get(environment);
 		// Fail start-up now, naming the service, if a combination of values is invalid.
-		configOf(binder, null);
-		properties.getServices().keySet().forEach((serviceId) -> configOf(binder, serviceId));
+		CoreConfigMapping.scheduler(binder, null);
+		properties.getServices().keySet().forEach((serviceId) -> CoreConfigMapping.scheduler(binder, serviceId));
 		FlowTable flows = new FlowTable(properties.getAffinity().getMaxFlows(), NanoClock.SYSTEM);
-		return new SchedulerRegistry((serviceId) -> configOf(binder, serviceId), NanoClock.SYSTEM, flows);
+		return new SchedulerRegistry((serviceId) -> CoreConfigMapping.scheduler(binder, serviceId), NanoClock.SYSTEM,
+				flows);
 	}
 
 	/**
-	 * Bind the global knobs, then the service's overrides on top, and map them to a core
-	 * config.
+	 * Swaps each scheduler's configuration when {@code latency-lb.*} properties change at
+	 * run time (Spring Cloud's environment refresh); an invalid change is logged and
+	 * leaves the running configuration in place.
 	 */
-	static SchedulerConfig configOf(Binder binder, String serviceId) {
-		ServiceProperties merged = new ServiceProperties();
-		binder.bind(LatencyLbProperties.PREFIX, Bindable.ofInstance(merged));
-		String prefix = LatencyLbProperties.PREFIX;
-		if (serviceId != null) {
-			prefix = LatencyLbProperties.PREFIX + ".services[" + serviceId + "]";
-			if (binder.bind(prefix + ".affinity.max-flows", Long.class).isBound()) {
-				throw new IllegalStateException("Invalid latency-lb configuration: '" + prefix
-						+ ".affinity.max-flows' is not supported: the flow table is shared by every service;"
-						+ " set 'latency-lb.affinity.max-flows' to bound it for the whole gateway");
-			}
-			binder.bind(prefix, Bindable.ofInstance(merged));
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.cloud.context.environment.EnvironmentChangeEvent")
+	static class Refresh {
+
+		@Bean
+		ApplicationListener<EnvironmentChangeEvent> latencyLbSchedulerRefresh(SchedulerRegistry registry) {
+			return (event) -> {
+				if (event.getKeys().stream().anyMatch((key) -> key.startsWith(LatencyLbProperties.PREFIX + "."))) {
+					registry.reconfigure();
+				}
+			};
 		}
-		try {
-			return SchedulerRegistry.toConfig(merged);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException(
-					"Invalid latency-lb configuration under '" + prefix + "': " + ex.getMessage(), ex);
-		}
+
 	}
 
 }

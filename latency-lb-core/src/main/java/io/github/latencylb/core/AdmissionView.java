@@ -3,7 +3,8 @@ package io.github.latencylb.core;
 /**
  * What the scheduler may see of admission at each instance of its service: whether a
  * permit is free and whether requests wait. Implementations must be cheap and
- * non-blocking; they are read on every decision.
+ * non-blocking. The scheduler resolves one {@link #handle} per instance and reads that on
+ * every decision.
  */
 public interface AdmissionView {
 
@@ -45,6 +46,30 @@ public interface AdmissionView {
 	 */
 	default boolean saturated(String instanceId) {
 		return queueLength(instanceId) > 0 && !hasFreePermit(instanceId);
+	}
+
+	/**
+	 * Return the admission state of one instance, resolved once and read on every
+	 * decision. The default reads this view by id; implementations should return a handle
+	 * that needs no lookup.
+	 * @param instanceId the instance
+	 * @return the handle
+	 */
+	default AdmissionHandle handle(String instanceId) {
+		AdmissionView view = this;
+		return new AdmissionHandle() {
+
+			@Override
+			public boolean hasFreePermit() {
+				return view.hasFreePermit(instanceId);
+			}
+
+			@Override
+			public boolean saturated() {
+				return view.saturated(instanceId);
+			}
+
+		};
 	}
 
 }

@@ -64,6 +64,9 @@ final class InstanceStats {
 	/** When a response or failure was last recorded; starts just before creation. */
 	volatile long lastResponseNanos;
 
+	/** Admission state of this instance, resolved once by the instance set. */
+	volatile AdmissionHandle admission = AdmissionHandle.NONE;
+
 	InstanceStats(String id, int weight, long nowNanos, boolean warmFromStart, SchedulerConfig config) {
 		this.id = id;
 		this.weight = weight;
@@ -71,8 +74,12 @@ final class InstanceStats {
 		this.ejectedUntilNanos = nowNanos;
 		this.lastResponseNanos = nowNanos - 1;
 		this.warmFromStart = warmFromStart;
-		this.ewma = new PeakEwma(config.latencyDecay().toNanos(), nowNanos);
-		this.window = new LatencyWindow(config.latencyWindow().toNanos(), nowNanos);
+		this.ewma = new PeakEwma(config.latency().decay().toNanos(), nowNanos);
+		this.window = new LatencyWindow(config.latency().window().toNanos(), nowNanos);
+	}
+
+	AdmissionHandle admission() {
+		return this.admission;
 	}
 
 	boolean ejected(long nowNanos) {
@@ -84,12 +91,7 @@ final class InstanceStats {
 	 * {@code [minWeight, 1]}.
 	 */
 	double warmth(long nowNanos, SchedulerConfig config) {
-		long duration = config.slowStartDuration().toNanos();
-		if (this.warmFromStart || duration == 0) {
-			return 1.0;
-		}
-		double f = (double) (nowNanos - this.firstSeenNanos) / duration;
-		return (f >= 1.0) ? 1.0 : Math.max(config.slowStartMinWeight(), f);
+		return SlowStartGate.warmth(this, nowNanos, config.slowStart());
 	}
 
 	long oldestOutstandingAge(long nowNanos) {

@@ -21,7 +21,7 @@ public final class Lease implements Comparable<Lease> {
 
 	private final long sequence = SEQUENCE.incrementAndGet();
 
-	private final Scheduler scheduler;
+	private final LeaseAccounting accounting;
 
 	private final InstanceStats instance;
 
@@ -31,8 +31,8 @@ public final class Lease implements Comparable<Lease> {
 
 	private volatile long respondedNanos = NOT_RESPONDED;
 
-	Lease(Scheduler scheduler, InstanceStats instance, long startNanos) {
-		this.scheduler = scheduler;
+	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos) {
+		this.accounting = accounting;
 		this.instance = instance;
 		this.startNanos = startNanos;
 	}
@@ -71,8 +71,8 @@ public final class Lease implements Comparable<Lease> {
 			return false;
 		}
 		long responded = this.respondedNanos;
-		long end = (responded != NOT_RESPONDED) ? responded : this.scheduler.nanoTime();
-		this.scheduler.record(this.instance, this.startNanos, end, outcome);
+		long end = (responded != NOT_RESPONDED) ? responded : this.accounting.nanoTime();
+		this.accounting.record(this.instance, this.startNanos, end, outcome);
 		return true;
 	}
 
@@ -88,7 +88,7 @@ public final class Lease implements Comparable<Lease> {
 		if (this.respondedNanos != NOT_RESPONDED || this.recorded.get() || this.released.get()) {
 			return false;
 		}
-		long now = this.scheduler.nanoTime();
+		long now = this.accounting.nanoTime();
 		this.respondedNanos = (now != NOT_RESPONDED) ? now : now + 1;
 		this.instance.lastResponseNanos = now;
 		this.instance.outstanding.remove(this);
@@ -130,7 +130,7 @@ public final class Lease implements Comparable<Lease> {
 		if (!this.released.compareAndSet(false, true)) {
 			return false;
 		}
-		this.scheduler.release(this.instance, this);
+		this.accounting.release(this.instance, this);
 		return true;
 	}
 

@@ -1,5 +1,6 @@
 package io.github.latencylb.core;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,23 @@ public record SchedulerSnapshot(String serviceId, List<Instance> instances, Map<
 	 */
 	public Instance instance(String id) {
 		return this.instances.stream().filter((i) -> i.id().equals(id)).findFirst().orElse(null);
+	}
+
+	static SchedulerSnapshot of(String serviceId, Topology topology, SchedulerCounters counters, int inflight,
+			SchedulerConfig config, long now) {
+		List<Instance> instances = new ArrayList<>();
+		long flowCount = 0;
+		for (InstanceStats s : topology.instances.values()) {
+			flowCount += s.homeFlows.get() + s.pinnedFlows.get();
+			LatencyWindow.Summary summary = s.window.summary(now);
+			double warmth = s.warmth(now, config);
+			instances.add(new Instance(s.id, s.state(now, config), s.weight, s.weight * warmth, s.ewma.value(now),
+					summary.p50Nanos(), summary.p99Nanos(), summary.count(), s.inflight.get(), s.homeFlows.get(),
+					s.pinnedFlows.get(), topology.ring.share(s.id), s.slow, s.oldestOutstandingAge(now),
+					s.consecutiveFailures.get()));
+		}
+		return new SchedulerSnapshot(serviceId, instances, counters.decisionCounts(), counters.moveCounts(),
+				counters.deferredMoves(), flowCount, inflight);
 	}
 
 	/**

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
+import io.github.latencylb.core.AdmissionHandle;
 import io.github.latencylb.core.AdmissionView;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.admission.CappedClass;
@@ -90,9 +91,11 @@ public class AdmissionRegistry {
 			if (present != null && !present.contains(instanceId)) {
 				return null;
 			}
-			return service.queues.computeIfAbsent(instanceId,
+			queue = service.queues.computeIfAbsent(instanceId,
 					(id) -> new PriorityAdmissionQueue(this.pools.apply(serviceId, instanceId), this.maxLength,
 							this.capped, NanoClock.SYSTEM));
+			service.slot(instanceId).queue = queue;
+			return queue;
 		}
 	}
 
@@ -158,7 +161,24 @@ public class AdmissionRegistry {
 				return (queue != null) ? queue.queueLength() : 0;
 			}
 
+			@Override
+			public AdmissionHandle handle(String instanceId) {
+				return new InstanceHandle(slot(serviceId, instanceId), overflowMinLength);
+			}
+
 		};
+	}
+
+	/**
+	 * Return the slot that holds an instance's queue once it exists.
+	 */
+	private QueueSlot slot(String serviceId, String instanceId) {
+		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());
+		synchronized (service) {
+			QueueSlot slot = service.slot(instanceId);
+			slot.queue = service.queues.get(instanceId);
+			return slot;
+		}
 	}
 
 	/**
@@ -173,6 +193,13 @@ public class AdmissionRegistry {
 		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());
 		synchronized (service) {
 			service.present = Set.copyOf(present);
+			service.slots.entrySet().removeIf((entry) -> {
+				if (present.contains(entry.getKey())) {
+					return false;
+				}
+				entry.getValue().queue = null;
+				return true;
+			});
 			service.queues.keySet().removeIf((instanceId) -> {
 				if (present.contains(instanceId)) {
 					return false;
@@ -188,8 +215,43 @@ public class AdmissionRegistry {
 
 		final ConcurrentMap<String, PriorityAdmissionQueue> queues = new ConcurrentHashMap<>();
 
+		/** Slots handed to schedulers, by instance id; changed while holding this. */
+		final ConcurrentMap<String, QueueSlot> slots = new ConcurrentHashMap<>();
+
 		/** {@code null} until the first {@link #retain}; guarded by this. */
 		@Nullable Set<String> present;
+
+		QueueSlot slot(String instanceId) {
+			return this.slots.computeIfAbsent(instanceId, (id) -> new QueueSlot());
+		}
+
+	}
+
+	/** Where an instance's queue is, once created; {@code null} before and after. */
+	private static final class QueueSlot {
+
+		volatile @Nullable PriorityAdmissionQueue queue;
+
+	}
+
+	/**
+	 * Admission state of one instance as its scheduler reads it: through the slot, with
+	 * no lookup by id.
+	 */
+	private record InstanceHandle(QueueSlot slot, int overflowMinLength) implements AdmissionHandle {
+
+		@Override
+		public boolean hasFreePermit() {
+			PriorityAdmissionQueue queue = this.slot.queue;
+			return queue == null || queue.pool().availablePermits() > 0;
+		}
+
+		@Override
+		public boolean saturated() {
+			PriorityAdmissionQueue queue = this.slot.queue;
+			return queue != null && queue.queueLength() >= this.overflowMinLength
+					&& queue.pool().availablePermits() == 0;
+		}
 
 	}
 

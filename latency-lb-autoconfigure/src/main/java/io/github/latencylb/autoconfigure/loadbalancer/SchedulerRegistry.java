@@ -12,7 +12,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
-import io.github.latencylb.autoconfigure.ServiceProperties;
 import io.github.latencylb.core.FlowTable;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.Scheduler;
@@ -124,38 +123,23 @@ public class SchedulerRegistry {
 	}
 
 	/**
-	 * Map properties to a core configuration.
-	 * @param p the scheduler properties of one service
-	 * @return the core configuration
-	 * @throws IllegalArgumentException naming the field when the combination is invalid
+	 * Give every existing scheduler its service's current configuration (e.g. after the
+	 * environment changed). A configuration that fails is logged and the scheduler keeps
+	 * its own.
 	 */
-	public static SchedulerConfig toConfig(ServiceProperties p) {
-		SchedulerConfig.Builder b = SchedulerConfig.custom();
-		{
-			b.virtualNodes = p.getRing().getVirtualNodes();
-			b.balanceFactor = p.getBoundedLoad().getBalanceFactor();
-			b.minSlots = p.getBoundedLoad().getMinSlots();
-			b.latencyDecay = p.getLatency().getDecay();
-			b.latencyWindow = p.getLatency().getWindow();
-			b.minSamples = p.getLatency().getMinSamples();
-			b.failurePenalty = p.getLatency().getFailurePenalty();
-			b.latencyFactor = p.getFallback().getLatencyFactor();
-			b.candidates = p.getFallback().getCandidates();
-			b.minSlowLatency = p.getFallback().getMinSlowLatency();
-			b.stuckFactor = p.getFallback().getStuckFactor();
-			b.maxMovesPerSecond = p.getFallback().getMaxMovesPerSecond();
-			b.nearEqualTolerance = p.getFallback().getNearEqualTolerance();
-			b.maxFlows = p.getAffinity().getMaxFlows();
-			b.idleTimeout = p.getAffinity().getIdleTimeout();
-			b.slowStartDuration = p.getSlowStart().getDuration();
-			b.slowStartMinWeight = p.getSlowStart().getMinWeight();
-			b.slowStartSettlePeriod = p.getSlowStart().getSettlePeriod();
-			b.consecutiveFailures = p.getEjection().getConsecutiveFailures();
-			b.baseEjectionTime = p.getEjection().getBaseTime();
-			b.maxEjectionTime = p.getEjection().getMaxTime();
-			b.maxEjectionPercent = p.getEjection().getMaxPercent();
-		}
-		return b.build();
+	public void reconfigure() {
+		this.schedulers.forEach((serviceId, scheduler) -> {
+			try {
+				SchedulerConfig config = this.configs.apply(serviceId);
+				if (!config.equals(scheduler.config())) {
+					logger.info("latency-lb reconfiguring service '" + serviceId + "': " + config);
+					scheduler.reconfigure(config);
+				}
+			}
+			catch (RuntimeException ex) {
+				logger.warn("latency-lb keeps the configuration of service '" + serviceId + "': " + ex.getMessage());
+			}
+		});
 	}
 
 }

@@ -1,0 +1,23 @@
+package io.github.latencylb.core;
+
+/**
+ * Bounded-load cap (Mirrokni, Thorup and Zadimoghaddam, "Consistent Hashing with Bounded
+ * Loads"): an instance may take one more request while its in-flight count stays within
+ * {@code max(minSlots, ceil(c x (total in-flight + 1) x weight share))}.
+ */
+final class BoundedLoadCap {
+
+	private BoundedLoadCap() {
+	}
+
+	/**
+	 * Whether one more request would put the instance over its cap.
+	 */
+	static boolean over(InstanceStats instance, long totalWeight, int totalInflight, BoundedLoadConfig config) {
+		double share = (double) instance.weight / totalWeight;
+		long cap = (long) Math.ceil(config.balanceFactor() * (totalInflight + 1) * share);
+		cap = Math.max(cap, config.minSlots());
+		return instance.inflight.get() + 1 > cap;
+	}
+
+}

@@ -1,0 +1,65 @@
+package io.github.latencylb.core;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * In-flight accounting and response recording of one service's leases: counts each
+ * request in flight on its instance and in the service until its lease is released, and
+ * feeds each response's latency (a failure at least {@code failurePenalty}) to the
+ * instance's peak EWMA and window and its outcome to {@link OutlierEjection}.
+ */
+final class LeaseAccounting {
+
+	private final NanoClock clock;
+
+	private final Supplier<SchedulerConfig> config;
+
+	private final OutlierEjection ejection;
+
+	private final AtomicInteger totalInflight = new AtomicInteger();
+
+	LeaseAccounting(NanoClock clock, Supplier<SchedulerConfig> config, OutlierEjection ejection) {
+		this.clock = clock;
+		this.config = config;
+		this.ejection = ejection;
+	}
+
+	Lease start(InstanceStats instance) {
+		Lease lease = new Lease(this, instance, this.clock.nanoTime());
+		instance.inflight.incrementAndGet();
+		instance.outstanding.add(lease);
+		this.totalInflight.incrementAndGet();
+		return lease;
+	}
+
+	void record(InstanceStats instance, long startNanos, long endNanos, Lease.Outcome outcome) {
+		long now = this.clock.nanoTime();
+		SchedulerConfig config = this.config.get();
+		long latency = Math.max(0, endNanos - startNanos);
+		if (outcome != Lease.Outcome.SUCCESS) {
+			Duration penalty = config.latency().failurePenalty();
+			latency = Math.max(latency, penalty.toNanos());
+		}
+		instance.ewma.observe(latency, now);
+		instance.window.record(latency, now);
+		instance.lastResponseNanos = now;
+		this.ejection.onOutcome(instance, outcome, config.ejection(), now);
+	}
+
+	void release(InstanceStats instance, Lease lease) {
+		instance.inflight.decrementAndGet();
+		instance.outstanding.remove(lease);
+		this.totalInflight.decrementAndGet();
+	}
+
+	long nanoTime() {
+		return this.clock.nanoTime();
+	}
+
+	int totalInflight() {
+		return this.totalInflight.get();
+	}
+
+}

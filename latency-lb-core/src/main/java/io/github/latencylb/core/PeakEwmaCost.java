@@ -1,0 +1,70 @@
+package io.github.latencylb.core;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Cost formulas: peak EWMA (Finagle's, Linkerd's), with the fleet's median EWMA for an
+ * instance with no sample yet, and the scores built on it. Thread-safe.
+ */
+final class PeakEwmaCost {
+
+	/** Cost of an instance with no sample while no instance has one. */
+	private static final double UNKNOWN_COST = 1_000_000;
+
+	private volatile double defaultCost = -1;
+
+	/**
+	 * Recompute the cost of instances with no sample: the fleet's (lower) median EWMA.
+	 */
+	void refresh(Collection<InstanceStats> instances, long nowNanos) {
+		List<Double> costs = new ArrayList<>();
+		for (InstanceStats s : instances) {
+			double cost = s.ewma.value(nowNanos);
+			if (cost >= 0) {
+				costs.add(cost);
+			}
+		}
+		if (!costs.isEmpty()) {
+			Collections.sort(costs);
+			this.defaultCost = costs.get((costs.size() - 1) / 2);
+		}
+	}
+
+	/**
+	 * Peak EWMA, or the fleet's median EWMA for an instance with no sample yet.
+	 */
+	double cost(InstanceStats instance, long nowNanos) {
+		double cost = instance.ewma.value(nowNanos);
+		if (cost < 0) {
+			cost = (this.defaultCost > 0) ? this.defaultCost : UNKNOWN_COST;
+		}
+		return cost;
+	}
+
+	/**
+	 * Peak EWMA x (in-flight / warmth + 1) / weight. With {@link PowerOfTwoChoices}
+	 * letting a warming instance take part in a draw only with probability
+	 * {@code warmth}, its share of keyless requests follows its effective weight both
+	 * when nothing is in flight and under load (as in weighted least request).
+	 */
+	double keylessScore(InstanceStats instance, double warmth, long nowNanos) {
+		return cost(instance, nowNanos) * (instance.inflight.get() / warmth + 1) / instance.weight;
+	}
+
+	/**
+	 * Latency x (in-flight + 1), divided by the effective weight (slow start included).
+	 * The latency is the windowed median once known, else the peak EWMA: a pin lasts, and
+	 * replicas watching the same backends see similar medians, while one replica's peak
+	 * EWMA can jump several-fold on a single stall and split their fallback choices.
+	 */
+	double flowScore(InstanceStats instance, double warmth, long nowNanos) {
+		double weight = instance.weight * warmth;
+		long median = instance.medianNanos;
+		double latency = (median > 0) ? median : cost(instance, nowNanos);
+		return latency * (instance.inflight.get() + 1) / weight;
+	}
+
+}

@@ -1,0 +1,64 @@
+package io.github.latencylb.core;
+
+import java.util.List;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Keyless requests: the better of two random eligible instances (Mitzenmacher's power of
+ * two choices), preferring one that is not saturated, then one within its bounded-load
+ * cap, then one taking part in the draw given its slow start, then the lower peak-EWMA
+ * score. Thread-safe if the randomness is.
+ */
+final class PowerOfTwoChoices {
+
+	private final RandomGenerator random;
+
+	private final PeakEwmaCost cost;
+
+	PowerOfTwoChoices(RandomGenerator random, PeakEwmaCost cost) {
+		this.random = random;
+		this.cost = cost;
+	}
+
+	/**
+	 * Choose among the instances of the best {@link EligibilityLadder} rung.
+	 */
+	InstanceStats choose(Topology topology, Set<String> excluded, int totalInflight, SchedulerConfig config,
+			long nowNanos) {
+		return choose(EligibilityLadder.eligible(topology, excluded, nowNanos), topology.totalWeight, totalInflight,
+				config, nowNanos);
+	}
+
+	InstanceStats choose(List<InstanceStats> pool, long totalWeight, int totalInflight, SchedulerConfig config,
+			long nowNanos) {
+		if (pool.size() == 1) {
+			return pool.get(0);
+		}
+		int i = this.random.nextInt(pool.size());
+		int j = this.random.nextInt(pool.size() - 1);
+		if (j >= i) {
+			j++;
+		}
+		InstanceStats a = pool.get(i);
+		InstanceStats b = pool.get(j);
+		boolean aSaturated = a.admission().saturated();
+		if (aSaturated != b.admission().saturated()) {
+			return aSaturated ? b : a;
+		}
+		boolean aOver = BoundedLoadCap.over(a, totalWeight, totalInflight, config.boundedLoad());
+		boolean bOver = BoundedLoadCap.over(b, totalWeight, totalInflight, config.boundedLoad());
+		if (aOver != bOver) {
+			return aOver ? b : a;
+		}
+		double aWarmth = SlowStartGate.warmth(a, nowNanos, config.slowStart());
+		double bWarmth = SlowStartGate.warmth(b, nowNanos, config.slowStart());
+		boolean aTakesPart = SlowStartGate.takesPart(aWarmth, this.random);
+		boolean bTakesPart = SlowStartGate.takesPart(bWarmth, this.random);
+		if (aTakesPart != bTakesPart) {
+			return aTakesPart ? a : b;
+		}
+		return (this.cost.keylessScore(a, aWarmth, nowNanos) <= this.cost.keylessScore(b, bWarmth, nowNanos)) ? a : b;
+	}
+
+}

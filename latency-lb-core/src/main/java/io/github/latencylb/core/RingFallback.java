@@ -1,0 +1,108 @@
+package io.github.latencylb.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Fallback ranking on the ring: among the next {@code candidates} instances after a
+ * flow's home (of the best {@link EligibilityLadder} rung), prefer those with a free
+ * permit, then those within their bounded-load cap, then the lowest
+ * {@link PeakEwmaCost#flowScore score}, choosing among near-equal ones by
+ * {@link RendezvousChoice rendezvous hashing} on the key, so that replicas seeing the
+ * same instances agree without talking and different flows still spread. Thread-safe.
+ */
+final class RingFallback {
+
+	private final PeakEwmaCost cost;
+
+	RingFallback(PeakEwmaCost cost) {
+		this.cost = cost;
+	}
+
+	/**
+	 * Where a new or moving flow goes when its home will not take it.
+	 */
+	InstanceStats best(Topology topology, long keyHash, String homeId, Set<String> excluded, int totalInflight,
+			SchedulerConfig config, long nowNanos) {
+		List<String> ids = EligibilityLadder.onRing(topology, keyHash, config.fallback().candidates(), homeId, excluded,
+				nowNanos);
+		List<InstanceStats> candidates = new ArrayList<>(ids.size());
+		List<InstanceStats> free = new ArrayList<>(ids.size());
+		for (String id : ids) {
+			InstanceStats candidate = topology.get(id);
+			candidates.add(candidate);
+			if (!candidate.admission().saturated()) {
+				free.add(candidate);
+			}
+		}
+		if (!free.isEmpty()) {
+			candidates = free;
+		}
+		List<InstanceStats> withinCap = new ArrayList<>(candidates.size());
+		for (InstanceStats candidate : candidates) {
+			if (!BoundedLoadCap.over(candidate, topology.totalWeight, totalInflight, config.boundedLoad())) {
+				withinCap.add(candidate);
+			}
+		}
+		return lowestScore(withinCap.isEmpty() ? candidates : withinCap, keyHash, config, nowNanos);
+	}
+
+	/**
+	 * The least-loaded instance of the flow's preference list, other than its saturated
+	 * instance, that is fit and has a free permit; {@code null} if none.
+	 */
+	@Nullable InstanceStats overflow(Topology topology, long keyHash, InstanceStats current, Set<String> excluded,
+			SchedulerConfig config, long nowNanos) {
+		List<String> ids = topology.ring.preferenceList(keyHash, config.fallback().candidates() + 1,
+				(id) -> EligibilityLadder.fitOther(topology, id, current.id, excluded, nowNanos)
+						&& topology.get(id).admission().hasFreePermit());
+		InstanceStats best = null;
+		for (String id : ids) {
+			InstanceStats candidate = topology.get(id);
+			if (best == null || candidate.inflight.get() < best.inflight.get()) {
+				best = candidate;
+			}
+		}
+		return best;
+	}
+
+	/**
+	 * Whether a fit candidate after home is not saturated.
+	 */
+	boolean anyFree(Topology topology, long keyHash, String homeId, Set<String> excluded, SchedulerConfig config,
+			long nowNanos) {
+		return !topology.ring
+			.preferenceList(keyHash, config.fallback().candidates(),
+					(id) -> EligibilityLadder.fitOther(topology, id, homeId, excluded, nowNanos)
+							&& !topology.get(id).admission().saturated())
+			.isEmpty();
+	}
+
+	/**
+	 * The lowest-scoring candidate, by rendezvous on the key among those within the
+	 * near-equal tolerance of it. Each score is read once: in-flight counts change
+	 * concurrently.
+	 */
+	InstanceStats lowestScore(List<InstanceStats> candidates, long keyHash, SchedulerConfig config, long nowNanos) {
+		double[] scores = new double[candidates.size()];
+		double best = Double.MAX_VALUE;
+		for (int i = 0; i < scores.length; i++) {
+			InstanceStats candidate = candidates.get(i);
+			scores[i] = this.cost.flowScore(candidate, SlowStartGate.warmth(candidate, nowNanos, config.slowStart()),
+					nowNanos);
+			best = Math.min(best, scores[i]);
+		}
+		double limit = best * (1 + config.fallback().nearEqualTolerance());
+		List<InstanceStats> near = new ArrayList<>(candidates.size());
+		for (int i = 0; i < scores.length; i++) {
+			if (scores[i] <= limit) {
+				near.add(candidates.get(i));
+			}
+		}
+		return RendezvousChoice.choose(keyHash, near, (instance) -> instance.id);
+	}
+
+}

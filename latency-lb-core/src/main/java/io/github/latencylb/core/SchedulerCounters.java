@@ -1,0 +1,69 @@
+package io.github.latencylb.core;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Counters of one scheduler: decisions by reason, moves by cause, and moves deferred by
+ * the move budget. Thread-safe.
+ */
+final class SchedulerCounters {
+
+	private final EnumMap<DecisionReason, LongAdder> decisions = new EnumMap<>(DecisionReason.class);
+
+	private final EnumMap<MoveCause, LongAdder> moves = new EnumMap<>(MoveCause.class);
+
+	private final LongAdder deferredMoves = new LongAdder();
+
+	SchedulerCounters() {
+		for (DecisionReason reason : DecisionReason.values()) {
+			this.decisions.put(reason, new LongAdder());
+		}
+		for (MoveCause cause : MoveCause.values()) {
+			this.moves.put(cause, new LongAdder());
+		}
+	}
+
+	/**
+	 * Count a decision (and its move, if any) and return it.
+	 */
+	Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause) {
+		this.decisions.get(reason).increment();
+		if (cause != null) {
+			this.moves.get(cause).increment();
+		}
+		return new Decision(instance, reason, cause);
+	}
+
+	void deferredMove() {
+		this.deferredMoves.increment();
+	}
+
+	long decisions(DecisionReason reason) {
+		return this.decisions.get(reason).sum();
+	}
+
+	long moves(MoveCause cause) {
+		return this.moves.get(cause).sum();
+	}
+
+	long deferredMoves() {
+		return this.deferredMoves.sum();
+	}
+
+	Map<DecisionReason, Long> decisionCounts() {
+		Map<DecisionReason, Long> counts = new EnumMap<>(DecisionReason.class);
+		this.decisions.forEach((k, v) -> counts.put(k, v.sum()));
+		return counts;
+	}
+
+	Map<MoveCause, Long> moveCounts() {
+		Map<MoveCause, Long> counts = new EnumMap<>(MoveCause.class);
+		this.moves.forEach((k, v) -> counts.put(k, v.sum()));
+		return counts;
+	}
+
+}

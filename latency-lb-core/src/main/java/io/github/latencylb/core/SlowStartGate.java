@@ -1,0 +1,44 @@
+package io.github.latencylb.core;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Slow start: a newly seen instance's weight ramps from {@code minWeight} to 1 over the
+ * slow-start duration ({@link #warmth}); meanwhile it takes a new flow only for the keys
+ * whose stable hash falls within its warmth ({@link #admitsFlow}), so replicas agree, and
+ * takes part in a keyless draw with probability equal to its warmth ({@link #takesPart}).
+ */
+final class SlowStartGate {
+
+	private static final long WARM_SEED = 0x5EED_57A7_0000_0001L;
+
+	private SlowStartGate() {
+	}
+
+	/**
+	 * Fraction of its weight an instance has, in {@code [minWeight, 1]}.
+	 */
+	static double warmth(InstanceStats instance, long nowNanos, SlowStartConfig config) {
+		long duration = config.duration().toNanos();
+		if (instance.warmFromStart || duration == 0) {
+			return 1.0;
+		}
+		double f = (double) (nowNanos - instance.firstSeenNanos) / duration;
+		return (f >= 1.0) ? 1.0 : Math.max(config.minWeight(), f);
+	}
+
+	/**
+	 * Whether a warming instance takes the new flow of a key.
+	 */
+	static boolean admitsFlow(double warmth, long keyHash) {
+		return warmth >= 1.0 || StableHash.unitInterval(StableHash.hash(WARM_SEED, keyHash)) < warmth;
+	}
+
+	/**
+	 * Whether a warming instance takes part in one keyless draw.
+	 */
+	static boolean takesPart(double warmth, RandomGenerator random) {
+		return warmth >= 1.0 || random.nextDouble() < warmth;
+	}
+
+}

@@ -1,0 +1,21 @@
+package io.github.latencylb.core;
+
+import java.util.Collection;
+
+/**
+ * The slowness verdict: which instances are too slow to take new flows (and whose flows
+ * may move). Runs on each refresh, on one thread at a time; {@link InstanceStats#slow} is
+ * what the rest of the scheduler reads. Replaceable alone.
+ */
+interface SlownessDetector {
+
+	/**
+	 * Judge every instance of a service: set each one's {@code slow} flag, and keep
+	 * whatever evidence the detector needs in the instance's state.
+	 * @param instances the instances present
+	 * @param nowNanos the time
+	 * @param config the configuration
+	 */
+	void assess(Collection<InstanceStats> instances, long nowNanos, SchedulerConfig config);
+
+}
