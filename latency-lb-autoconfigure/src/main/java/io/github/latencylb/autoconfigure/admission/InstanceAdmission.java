@@ -84,15 +84,22 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 			rejected(serviceId, priorityClass, AdmissionRejectedException.Cause.FULL);
 			return Mono.error(new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL));
 		}
+		int offset = request.getPriorityOffset();
+		if (queue.tryAcquireNow(priorityClass, offset)) {
+			// Fast path, no ticket: admitted at once. The attempt holds the permit from
+			// here on, so that nothing after (a throwing listener or filter) can leak it.
+			attempt.holdPermit(queue.permitRelease());
+			admitted(serviceId, priorityClass, 0);
+			return Mono.just(attempt);
+		}
 		long start = this.clock.nanoTime();
 		long regularDeadline = start + this.queueTimeoutNanos;
 		// A health check over the health-check cap is demoted: it waits as a regular
 		// request, with the regular queue timeout.
-		Ticket ticket = queue.acquire(priorityClass, request.getPriorityOffset(),
+		Ticket ticket = queue.acquire(priorityClass, offset,
 				request.isHealthCheck() ? start + this.healthCheckQueueTimeoutNanos : regularDeadline, regularDeadline);
 		if (ticket.state() == Ticket.State.GRANTED) {
-			// Fast path: admitted at once. The attempt holds the permit from here on, so
-			// that nothing after (a throwing listener or filter) can leak it.
+			// A permit came free meanwhile.
 			attempt.holdPermit(ticket::release);
 			admitted(serviceId, priorityClass, 0);
 			return Mono.just(attempt);
