@@ -13,7 +13,6 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
-import reactor.netty.Connection;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -22,7 +21,6 @@ import org.springframework.cloud.gateway.support.NotFoundException;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -178,7 +176,7 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 			if (attempt != null) {
 				attempt.responded();
 				LatencyLbRequestContext.AttemptAdmission admission = context.getAdmission();
-				if (admission != null && context.isScoped() && isEventStream(exchange)) {
+				if (admission != null && context.isScoped() && GatewayExchanges.isEventStream(exchange)) {
 					admission.onEventStream(attempt);
 				}
 			}
@@ -247,28 +245,8 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		// The failed attempt gives back its permit and in-flight slot before the next one
 		// is chosen (its response, if any, is dropped).
 		attempts.context.endAttempt(end, exchange.getResponse().getStatusCode());
-		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
-		if (connection != null) {
-			connection.dispose();
-		}
-		ServerWebExchangeUtils.reset(exchange);
-		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
-		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
-		exchange.getAttributes().remove(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
-		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, attempts.url);
-		exchange.getResponse().setStatusCode(null);
+		GatewayExchanges.resetForRetry(exchange, attempts.url);
 		return retrying(attempts, attempt + 1);
-	}
-
-	private static boolean isEventStream(ServerWebExchange exchange) {
-		try {
-			MediaType type = exchange.getResponse().getHeaders().getContentType();
-			return type != null && MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type);
-		}
-		catch (RuntimeException ex) {
-			// An invalid Content-Type from the backend is not a stream.
-			return false;
-		}
 	}
 
 	@Override
