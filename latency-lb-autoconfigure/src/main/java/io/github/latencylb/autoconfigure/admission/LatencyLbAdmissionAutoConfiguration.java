@@ -1,14 +1,14 @@
 package io.github.latencylb.autoconfigure.admission;
 
 import java.time.Duration;
-import java.util.HashSet;
 
+import io.github.latencylb.autoconfigure.AdmissionCoreConfigMapping;
 import io.github.latencylb.autoconfigure.AdmissionProperties;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.LatencyLbProperties;
+import io.github.latencylb.autoconfigure.gateway.FlowKeyExtractor;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.NanoClock;
-import io.github.latencylb.core.RetryBudget;
 import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.SemaphorePermitPool;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -42,8 +42,8 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(prefix = "latency-lb.priority", name = "enabled", matchIfMissing = true)
-	PriorityClassifierGlobalFilter latencyLbPriorityClassifierFilter(LatencyLbProperties properties) {
-		return new PriorityClassifierGlobalFilter(new PriorityClassifier(properties.getPriority()));
+	PriorityClassifier latencyLbPriorityClassifier(LatencyLbProperties properties) {
+		return new PriorityClassifier(properties.getPriority());
 	}
 
 	@Bean
@@ -55,19 +55,18 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
-	AdmissionGlobalFilter latencyLbAdmissionFilter(AdmissionRegistry registry, LatencyLbProperties properties,
-			ObjectProvider<AdmissionGlobalFilter.AdmissionListener> listener, StreamLimits streams) {
-		return new AdmissionGlobalFilter(registry, properties.getQueue().getTimeout(),
-				properties.getPriority().getHealthCheckQueueTimeout(), NanoClock.SYSTEM,
-				listener.getIfAvailable(() -> AdmissionGlobalFilter.AdmissionListener.NONE), streams);
+	InstanceAdmission latencyLbInstanceAdmission(AdmissionRegistry registry, LatencyLbProperties properties,
+			ObjectProvider<AdmissionListener> listener, StreamLimits streams) {
+		return new InstanceAdmission(registry, AdmissionCoreConfigMapping.admission(properties), NanoClock.SYSTEM,
+				listener.getIfAvailable(() -> AdmissionListener.NONE), streams);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
 	StreamLimits latencyLbStreamLimits(LatencyLbProperties properties, SchedulerRegistry schedulers) {
-		Integer max = properties.getBulkhead().getMaxConcurrentStreams();
-		StreamLimits streams = new StreamLimits((max != null) ? max : 0);
+		StreamLimits streams = new StreamLimits(
+				AdmissionCoreConfigMapping.admission(properties).maxConcurrentStreams());
 		schedulers.addListener(
 				(scheduler) -> scheduler.addTopologyListener((ids) -> streams.retain(scheduler.serviceId(), ids)));
 		return streams;
@@ -75,13 +74,13 @@ public final class LatencyLbAdmissionAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RetryGlobalFilter latencyLbRetryFilter(LatencyLbProperties properties,
+	RetryGlobalFilter latencyLbRetryFilter(LatencyLbProperties properties, ObjectProvider<FlowKeyExtractor> flowKeys,
+			ObjectProvider<PriorityClassifier> classifier, ObjectProvider<InstanceAdmission> admission,
 			ObjectProvider<RetryGlobalFilter.RetryListener> listener) {
-		AdmissionProperties.Retry retry = properties.getRetry();
-		return new RetryGlobalFilter(retry.getMaxAttempts(), new HashSet<>(retry.getStatuses()),
-				(serviceId) -> new RetryBudget(retry.getBudgetRatio(), retry.getMinRetriesPerSecond(),
-						NanoClock.SYSTEM),
-				listener.getIfAvailable(() -> RetryGlobalFilter.RetryListener.NONE), retry.getMaxBodyBytes());
+		return new RetryGlobalFilter(new RetryPolicy(AdmissionCoreConfigMapping.retry(properties), NanoClock.SYSTEM),
+				flowKeys.getIfAvailable(() -> new FlowKeyExtractor(AdmissionCoreConfigMapping.flowKeys(properties))),
+				classifier.getIfAvailable(), admission.getIfAvailable(),
+				listener.getIfAvailable(() -> RetryGlobalFilter.RetryListener.NONE));
 	}
 
 	/**

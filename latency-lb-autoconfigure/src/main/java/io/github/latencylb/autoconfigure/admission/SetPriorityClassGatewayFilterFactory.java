@@ -2,7 +2,7 @@ package io.github.latencylb.autoconfigure.admission;
 
 import java.util.List;
 
-import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbAttributes;
+import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbRequestContext;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
@@ -11,7 +11,8 @@ import org.springframework.cloud.gateway.filter.factory.AbstractGatewayFilterFac
 
 /**
  * Route filter {@code SetPriorityClass=<class>[,<offset>]}: sets the priority class (and
- * offset) of the route's requests, overriding the global classification.
+ * offset) of the route's requests, overriding the global classification. Applies to
+ * {@code lb} routes (the only ones latency-lb admits).
  */
 public class SetPriorityClassGatewayFilterFactory
 		extends AbstractGatewayFilterFactory<SetPriorityClassGatewayFilterFactory.Config> {
@@ -35,8 +36,10 @@ public class SetPriorityClassGatewayFilterFactory
 					"SetPriorityClass: class must be between -2047 and 2047 but was " + config.getPriorityClass());
 		}
 		return (exchange, chain) -> {
-			exchange.getAttributes().put(LatencyLbAttributes.PRIORITY_CLASS, config.getPriorityClass());
-			exchange.getAttributes().put(LatencyLbAttributes.PRIORITY_OFFSET, config.getOffset());
+			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
+			if (context != null) {
+				context.overridePriority(config.getPriorityClass(), config.getOffset());
+			}
 			return chain.filter(exchange);
 		};
 	}

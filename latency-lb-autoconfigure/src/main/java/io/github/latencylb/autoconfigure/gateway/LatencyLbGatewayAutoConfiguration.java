@@ -1,5 +1,6 @@
 package io.github.latencylb.autoconfigure.gateway;
 
+import io.github.latencylb.autoconfigure.AdmissionCoreConfigMapping;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.LatencyLbProperties;
 
@@ -13,8 +14,8 @@ import org.springframework.context.annotation.Bean;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 
 /**
- * Spring Cloud Gateway filters of latency-lb: flow key extraction and in-flight
- * accounting.
+ * Spring Cloud Gateway glue of latency-lb: flow-key extraction and the request scope of
+ * {@code lb} routes.
  */
 @AutoConfiguration(after = LatencyLbAutoConfiguration.class)
 @ConditionalOnClass(GlobalFilter.class)
@@ -23,16 +24,8 @@ public final class LatencyLbGatewayAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	FlowKeyGlobalFilter latencyLbFlowKeyFilter(LatencyLbProperties properties) {
-		LatencyLbProperties.Affinity affinity = properties.getAffinity();
-		return new FlowKeyGlobalFilter(affinity.getCookieNames(), affinity.getHeaderNames(), affinity.isClientIp(),
-				affinity.getMaxKeyLength());
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	InflightAccountingGlobalFilter latencyLbInflightAccountingFilter() {
-		return new InflightAccountingGlobalFilter();
+	FlowKeyExtractor latencyLbFlowKeyExtractor(LatencyLbProperties properties) {
+		return new FlowKeyExtractor(AdmissionCoreConfigMapping.flowKeys(properties));
 	}
 
 	@Bean

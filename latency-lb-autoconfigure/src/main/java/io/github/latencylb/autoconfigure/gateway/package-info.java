@@ -1,5 +1,5 @@
 /**
- * Spring Cloud Gateway global filters: flow key extraction and in-flight accounting.
+ * Spring Cloud Gateway glue: the request scope of `lb` routes and flow-key extraction.
  */
 @NullMarked
 package io.github.latencylb.autoconfigure.gateway;

@@ -80,10 +80,27 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			// The instance set comes from the request-independent list; this request may
 			// use only what its own list offers (e.g. instances matching its hint).
 			return Mono.zip(chain.supplier.get().next(), chain.supplier.get(request).next())
-				.map((lists) -> choose(lists.getT1(), attributes(request),
-						SupplierChain.notOffered(lists.getT1(), lists.getT2())));
+				.flatMap((lists) -> begin(choose(lists.getT1(), attributes(request),
+						SupplierChain.notOffered(lists.getT1(), lists.getT2())), request));
 		}
-		return chain.supplier.get(request).next().map((instances) -> choose(instances, attributes(request)));
+		return chain.supplier.get(request)
+			.next()
+			.flatMap((instances) -> begin(choose(instances, attributes(request)), request));
+	}
+
+	/**
+	 * A gateway request (one with a {@link LatencyLbRequestContext}) is admitted on the
+	 * chosen instance and counted in flight there before the response is given to
+	 * Gateway.
+	 */
+	@SuppressWarnings({ "rawtypes", "unchecked" })
+	private static Mono<Response<ServiceInstance>> begin(Response<ServiceInstance> response, Request request) {
+		LatencyLbRequestContext context = (response instanceof LatencyLbResponse)
+				? LatencyLbRequestContext.of(attributes(request)) : null;
+		if (context == null) {
+			return Mono.just(response);
+		}
+		return (Mono) context.begin((LatencyLbResponse) response);
 	}
 
 	/**
@@ -92,7 +109,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 * answers with 503 ({@code ReactiveLoadBalancerClientFilter}); it is logged once, and
 	 * again only after the service had instances again.
 	 * @param instances the instances
-	 * @param attributes the request attributes (flow-key hash, excluded instances)
+	 * @param attributes the request attributes: the gateway's
+	 * {@link LatencyLbRequestContext} (flow-key hash, excluded instances), else an
+	 * optional {@link LatencyLbAttributes#FLOW_KEY_HASH}
 	 * @return the response
 	 */
 	public Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes) {
@@ -114,13 +133,16 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			this.empty.set(false);
 		}
 		Known known = update(instances);
-		Object key = attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
-		Set<String> excluded = excluded(attributes);
+		LatencyLbRequestContext context = LatencyLbRequestContext.of(attributes);
+		Object key = (context != null) ? null : attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
+		boolean keyed = (context != null) ? context.isKeyed() : key instanceof Long;
+		long hash = (context != null) ? context.getFlowKeyHash() : (keyed ? (Long) key : 0);
+		Set<String> excluded = (context != null) ? context.getExcluded() : Set.of();
 		if (!notOffered.isEmpty()) {
 			excluded = new HashSet<>(excluded);
 			excluded.addAll(notOffered);
 		}
-		Decision decision = (key instanceof Long hash) ? this.scheduler.chooseForFlow(hash, excluded)
+		Decision decision = keyed ? this.scheduler.chooseForFlow(hash, excluded)
 				: this.scheduler.chooseKeyless(excluded);
 		ServiceInstance instance = (decision != null) ? known.byId.get(decision.instanceId()) : null;
 		if (instance == null) {
@@ -202,12 +224,6 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			return context.getClientRequest().getAttributes();
 		}
 		return Collections.emptyMap();
-	}
-
-	@SuppressWarnings("unchecked")
-	private static Set<String> excluded(Map<String, Object> attributes) {
-		Object value = attributes.get(LatencyLbAttributes.EXCLUDED_INSTANCES);
-		return (value instanceof Set<?> set) ? (Set<String>) set : Collections.emptySet();
 	}
 
 	private record Known(List<ServiceInstance> source, Map<String, ServiceInstance> byId) {

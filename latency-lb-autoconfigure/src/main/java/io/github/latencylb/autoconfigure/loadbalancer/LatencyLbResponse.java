@@ -29,10 +29,6 @@ public class LatencyLbResponse extends DefaultResponse {
 
 	private final Decision decision;
 
-	private final AtomicBoolean admitted = new AtomicBoolean();
-
-	private final AtomicBoolean accounted = new AtomicBoolean();
-
 	/** Gives back the permit held, {@code null} if none yet, RELEASED once given back. */
 	private final AtomicReference<@Nullable Runnable> permit = new AtomicReference<>();
 
@@ -40,7 +36,13 @@ public class LatencyLbResponse extends DefaultResponse {
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
-	LatencyLbResponse(ServiceInstance instance, Scheduler scheduler, Decision decision) {
+	/**
+	 * Create a response.
+	 * @param instance the chosen instance
+	 * @param scheduler the scheduler that decided
+	 * @param decision its decision
+	 */
+	public LatencyLbResponse(ServiceInstance instance, Scheduler scheduler, Decision decision) {
 		super(instance);
 		this.scheduler = scheduler;
 		this.decision = decision;
@@ -63,36 +65,31 @@ public class LatencyLbResponse extends DefaultResponse {
 	}
 
 	/**
-	 * Claim admission of this response's request: true only for the first caller, so that
-	 * a filter chain re-run without a new choice is not admitted twice. Kept here rather
-	 * than in exchange attributes to keep the per-request attribute map small.
-	 * @return whether the caller is the first
-	 */
-	public boolean claimAdmission() {
-		return this.admitted.compareAndSet(false, true);
-	}
-
-	/**
-	 * Claim in-flight accounting of this response's request: true only for the first
-	 * caller.
-	 * @return whether the caller is the first
-	 */
-	public boolean claimAccounting() {
-		return this.accounted.compareAndSet(false, true);
-	}
-
-	/**
 	 * Count the request in flight on the chosen instance.
 	 * @return the lease, to be released exactly once
 	 */
 	public Lease start() {
 		Lease lease = this.scheduler.start(this.decision);
-		this.lease.set(lease);
+		Lease previous = this.lease.getAndSet(lease);
+		if (previous != null) {
+			// Started twice (a choice admitted twice): only the last lease counts.
+			previous.release();
+		}
 		if (this.ended.get()) {
 			// Ended meanwhile (cancelled): nothing to record.
 			lease.release();
 		}
 		return lease;
+	}
+
+	/**
+	 * The response headers arrived or are being committed: the latency sample ends.
+	 */
+	public void responded() {
+		Lease lease = this.lease.get();
+		if (lease != null) {
+			lease.responded();
+		}
 	}
 
 	/**

@@ -3,7 +3,7 @@ package io.github.latencylb.autoconfigure.metrics;
 import java.time.Duration;
 import java.util.Locale;
 
-import io.github.latencylb.autoconfigure.admission.AdmissionGlobalFilter.AdmissionListener;
+import io.github.latencylb.autoconfigure.admission.AdmissionListener;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
 
 /**

@@ -1,7 +1,7 @@
 package io.github.latencylb.autoconfigure.metrics;
 
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
-import io.github.latencylb.autoconfigure.admission.AdmissionGlobalFilter.AdmissionListener;
+import io.github.latencylb.autoconfigure.admission.AdmissionListener;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter.RetryListener;
 import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;

@@ -102,8 +102,8 @@ class AdmissionValidationTests {
 					"latency-lb.retry.max-body-bytes=0", "latency-lb.bulkhead.max-concurrent-streams=16")
 			.run((context) -> assertThat(context).hasNotFailed()
 				.hasSingleBean(StreamLimits.class)
-				.hasSingleBean(PriorityClassifierGlobalFilter.class)
-				.hasSingleBean(AdmissionGlobalFilter.class)
+				.hasSingleBean(PriorityClassifier.class)
+				.hasSingleBean(InstanceAdmission.class)
 				.hasSingleBean(RetryGlobalFilter.class));
 	}
 

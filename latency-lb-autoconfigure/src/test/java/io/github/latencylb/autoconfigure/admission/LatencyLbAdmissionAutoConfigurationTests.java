@@ -38,8 +38,8 @@ class LatencyLbAdmissionAutoConfigurationTests {
 	@Test
 	void runWhenDefaultShouldRegisterEveryLatencyLbFilter() {
 		this.runner.run((context) -> {
-			assertThat(context).hasSingleBean(PriorityClassifierGlobalFilter.class)
-				.hasSingleBean(AdmissionGlobalFilter.class)
+			assertThat(context).hasSingleBean(PriorityClassifier.class)
+				.hasSingleBean(InstanceAdmission.class)
 				.hasSingleBean(AdmissionRegistry.class)
 				.hasSingleBean(RetryGlobalFilter.class)
 				.hasSingleBean(SetPriorityClassGatewayFilterFactory.class);
@@ -120,26 +120,25 @@ class LatencyLbAdmissionAutoConfigurationTests {
 	@Test
 	void runWhenBulkheadIsDisabledShouldRegisterNoAdmission() {
 		this.runner.withPropertyValues("latency-lb.bulkhead.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(AdmissionGlobalFilter.class).doesNotHaveBean(AdmissionRegistry.class);
+			assertThat(context).doesNotHaveBean(InstanceAdmission.class).doesNotHaveBean(AdmissionRegistry.class);
 			// Classification and retries do not depend on admission.
-			assertThat(context).hasSingleBean(PriorityClassifierGlobalFilter.class)
-				.hasSingleBean(RetryGlobalFilter.class);
+			assertThat(context).hasSingleBean(PriorityClassifier.class).hasSingleBean(RetryGlobalFilter.class);
 		});
 	}
 
 	@Test
 	void runWhenPriorityIsDisabledShouldRegisterNoClassifier() {
 		this.runner.withPropertyValues("latency-lb.priority.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(PriorityClassifierGlobalFilter.class);
-			assertThat(context).hasSingleBean(AdmissionGlobalFilter.class);
+			assertThat(context).doesNotHaveBean(PriorityClassifier.class);
+			assertThat(context).hasSingleBean(InstanceAdmission.class);
 		});
 	}
 
 	@Test
 	void runWhenLatencyLbIsDisabledShouldRegisterNothing() {
 		this.runner.withPropertyValues("latency-lb.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(AdmissionGlobalFilter.class)
-				.doesNotHaveBean(PriorityClassifierGlobalFilter.class)
+			assertThat(context).doesNotHaveBean(InstanceAdmission.class)
+				.doesNotHaveBean(PriorityClassifier.class)
 				.doesNotHaveBean(RetryGlobalFilter.class);
 		});
 	}

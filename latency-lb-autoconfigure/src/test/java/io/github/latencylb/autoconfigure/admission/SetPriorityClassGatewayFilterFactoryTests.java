@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.latencylb.autoconfigure.AdmissionProperties;
 import io.github.latencylb.autoconfigure.admission.PriorityClassifier.Classification;
-import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbAttributes;
+import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbRequestContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -64,24 +64,43 @@ class SetPriorityClassGatewayFilterFactoryTests {
 	@Test
 	void applyShouldSetClassAndOffsetThatTheGlobalClassifierThenKeeps() {
 		GatewayFilter filter = this.factory.apply(config(-10, 3));
-		MockServerWebExchange exchange = MockServerWebExchange
-			.from(MockServerHttpRequest.get("/x").header("User-Agent", "kube-probe/1.29"));
-		PriorityClassifierGlobalFilter classifier = new PriorityClassifierGlobalFilter(
-				new PriorityClassifier(new AdmissionProperties.Priority()));
+		MockServerWebExchange exchange = lbExchange(
+				MockServerHttpRequest.get("/x").header("User-Agent", "kube-probe/1.29"));
+		PriorityClassifier classifier = new PriorityClassifier(new AdmissionProperties.Priority());
 		Map<String, Object> seen = new ConcurrentHashMap<>();
-		// Route filters run before global filters of higher order, as in the gateway.
-		filter.filter(exchange, (e1) -> classifier.filter(e1, capture(seen))).block(Duration.ofSeconds(1));
-		assertThat(seen).containsEntry(LatencyLbAttributes.PRIORITY_CLASS, -10)
-			.containsEntry(LatencyLbAttributes.PRIORITY_OFFSET, 3);
+		// Route filters run before the global filter that classifies, as in the gateway.
+		filter.filter(exchange, (e1) -> {
+			Classification classification = classifier.classify(e1.getRequest());
+			LatencyLbRequestContext.of(e1)
+				.classify(classification.priorityClass(), classification.offset(), classification.healthCheck());
+			return capture(seen).filter(e1);
+		}).block(Duration.ofSeconds(1));
+		assertThat(seen).containsEntry("class", -10).containsEntry("offset", 3);
 	}
 
 	@Test
 	void applyWithoutOffsetShouldSetOffsetZero() {
-		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/x"));
+		MockServerWebExchange exchange = lbExchange(MockServerHttpRequest.get("/x"));
 		Map<String, Object> seen = new ConcurrentHashMap<>();
 		this.factory.apply(config(5, 0)).filter(exchange, capture(seen)).block(Duration.ofSeconds(1));
-		assertThat(seen).containsEntry(LatencyLbAttributes.PRIORITY_CLASS, 5)
-			.containsEntry(LatencyLbAttributes.PRIORITY_OFFSET, 0);
+		assertThat(seen).containsEntry("class", 5).containsEntry("offset", 0);
+	}
+
+	@Test
+	void applyWhenTheRouteIsNotLoadBalancedShouldPassThrough() {
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/x"));
+		Map<String, Object> seen = new ConcurrentHashMap<>();
+		this.factory.apply(config(5, 0)).filter(exchange, (e) -> {
+			seen.putAll(e.getAttributes());
+			return Mono.empty();
+		}).block(Duration.ofSeconds(1));
+		assertThat(seen).doesNotContainKey(LatencyLbRequestContext.ATTRIBUTE);
+	}
+
+	private static MockServerWebExchange lbExchange(MockServerHttpRequest.BaseBuilder<?> request) {
+		MockServerWebExchange exchange = MockServerWebExchange.from(request);
+		exchange.getAttributes().put(LatencyLbRequestContext.ATTRIBUTE, new LatencyLbRequestContext(true));
+		return exchange;
 	}
 
 	@Test
@@ -102,7 +121,9 @@ class SetPriorityClassGatewayFilterFactoryTests {
 
 	private static GatewayFilterChain capture(Map<String, Object> seen) {
 		return (exchange) -> {
-			seen.putAll(exchange.getAttributes());
+			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
+			seen.put("class", context.getPriorityClass());
+			seen.put("offset", context.getPriorityOffset());
 			return Mono.empty();
 		};
 	}
@@ -195,16 +216,16 @@ class SetPriorityClassGatewayFilterFactoryTests {
 
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-			this.seen.put(exchange.getRequest().getPath().value(),
-					new Classification(exchange.getAttributeOrDefault(LatencyLbAttributes.PRIORITY_CLASS, 99999),
-							exchange.getAttributeOrDefault(LatencyLbAttributes.PRIORITY_OFFSET, 99999),
-							exchange.getAttributeOrDefault(LatencyLbAttributes.HEALTH_CHECK, false)));
+			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
+			this.seen.put(exchange.getRequest().getPath().value(), new Classification(context.getPriorityClass(),
+					context.getPriorityOffset(), context.isHealthCheck()));
 			return chain.filter(exchange);
 		}
 
 		@Override
 		public int getOrder() {
-			return RetryGlobalFilter.ORDER - 1;
+			// After the filter that classifies, before the load balancer.
+			return RetryGlobalFilter.ORDER + 1;
 		}
 
 	}

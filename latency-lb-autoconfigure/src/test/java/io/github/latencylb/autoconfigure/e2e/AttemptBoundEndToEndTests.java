@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter;
+import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbRequestContext;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
@@ -37,7 +38,6 @@ import reactor.netty.resources.LoopResources;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -257,9 +257,10 @@ class AttemptBoundEndToEndTests {
 
 		private void record(ServerWebExchange exchange, String id, String outcome) {
 			this.outcomes.computeIfAbsent(id, (k) -> Collections.synchronizedList(new ArrayList<>())).add(outcome);
-			Object chosen = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
-			String instance = (chosen instanceof LatencyLbResponse response) ? response.getDecision().instanceId()
-					: "none";
+			// The attempt the load balancer chose, admitted or not.
+			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
+			LatencyLbResponse chosen = (context != null) ? context.getAttempt() : null;
+			String instance = (chosen != null) ? chosen.getDecision().instanceId() : "none";
 			this.instances.computeIfAbsent(id, (k) -> Collections.synchronizedList(new ArrayList<>())).add(instance);
 		}
 

@@ -17,8 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter;
-import io.github.latencylb.autoconfigure.gateway.InflightAccountingGlobalFilter;
-import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbAttributes;
+import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbRequestContext;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.MoveCause;
@@ -41,6 +40,7 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
@@ -529,7 +529,7 @@ class RetryEndToEndTests {
 			String index = exchange.getRequest().getHeaders().getFirst(INDEX_HEADER);
 			Object chosen = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
 			if (index != null && chosen instanceof LatencyLbResponse response) {
-				Set<String> excluded = exchange.getAttributeOrDefault(LatencyLbAttributes.EXCLUDED_INSTANCES, Set.of());
+				Set<String> excluded = LatencyLbRequestContext.of(exchange).getExcluded();
 				this.attempts.computeIfAbsent(index, (k) -> Collections.synchronizedList(new ArrayList<>()))
 					.add(new Attempt(response.getDecision().instanceId(), new LinkedHashSet<>(excluded)));
 				return chain.filter(exchange)
@@ -549,7 +549,8 @@ class RetryEndToEndTests {
 
 		@Override
 		public int getOrder() {
-			return InflightAccountingGlobalFilter.ORDER + 1;
+			// After the load balancer chose and admitted the attempt.
+			return ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER + 3;
 		}
 
 	}

@@ -1,7 +1,11 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import io.github.latencylb.core.NanoClock;
@@ -16,8 +20,12 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultRequest;
+import org.springframework.cloud.client.loadbalancer.RequestData;
+import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+import org.springframework.http.HttpStatus;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,6 +79,116 @@ class LatencyAwareLoadBalancerTests {
 		}
 		assertThat(occurrences(output.getAll(), "service 'svc' has no ServiceInstanceListSupplier bean")).isOne();
 		assertThat(output.getAll()).contains("WebClient.Builder", "spring-boot-starter-webclient");
+	}
+
+	@Test
+	void chooseWithAFlowKeyShouldKeepTheFlowOnOneInstance() {
+		List<ServiceInstance> five = TestGateway.instances(8081, 8082, 8083, 8084, 8085);
+		for (long key = 0; key < 20; key++) {
+			String first = chosenId(five, keyed(key));
+			for (int i = 0; i < 5; i++) {
+				assertThat(chosenId(five, keyed(key))).isEqualTo(first);
+			}
+		}
+	}
+
+	@Test
+	void chooseWithoutAFlowKeyShouldSpreadOverInstances() {
+		List<ServiceInstance> five = TestGateway.instances(8081, 8082, 8083, 8084, 8085);
+		Set<String> seen = new HashSet<>();
+		for (int i = 0; i < 200; i++) {
+			seen.add(chosenId(five, new LatencyLbRequestContext(true)));
+		}
+		assertThat(seen).hasSize(5);
+	}
+
+	@Test
+	void chooseShouldNeverPickAnExcludedInstance() {
+		List<ServiceInstance> three = TestGateway.instances(8081, 8082, 8083);
+		for (long key = 0; key < 50; key++) {
+			String home = chosenId(three, keyed(key));
+			LatencyLbRequestContext retry = keyed(key);
+			retry.exclude(home);
+			String second = chosenId(three, retry);
+			assertThat(second).isNotEqualTo(home);
+			retry.exclude(second);
+			assertThat(chosenId(three, retry)).isNotIn(home, second);
+		}
+	}
+
+	@Test
+	void chooseWhenEveryInstanceIsExcludedShouldStillAnswer() {
+		// The ladder's last step: any instance rather than none.
+		LatencyLbRequestContext context = keyed(7);
+		context.exclude("svc-8081");
+		context.exclude("svc-8082");
+		assertThat(this.loadBalancer.choose(this.two, Map.of(LatencyLbRequestContext.ATTRIBUTE, context)).hasServer())
+			.isTrue();
+	}
+
+	@Test
+	void chooseForAGatewayRequestShouldCountItInFlightUntilTheAttemptEnds() {
+		LatencyAwareLoadBalancer balancer = TestGateway.loadBalancer(this.scheduler, this.two);
+		LatencyLbRequestContext context = keyed(3);
+		Response<ServiceInstance> response = balancer.choose(request(context)).block(Duration.ofSeconds(5));
+		assertThat(response).isInstanceOf(LatencyLbResponse.class);
+		assertThat(context.getAttempt()).isSameAs(response);
+		assertThat(this.scheduler.totalInflight()).isOne();
+		context.endAttempt(LatencyLbResponse.End.COMPLETE, HttpStatus.OK);
+		assertThat(this.scheduler.totalInflight()).isZero();
+		// Exactly once.
+		context.endAttempt(LatencyLbResponse.End.FAILURE, null);
+		assertThat(this.scheduler.snapshot().instances())
+			.allSatisfy((instance) -> assertThat(instance.consecutiveFailures()).isZero());
+	}
+
+	@Test
+	void chooseWhenTheAttemptEndedBeforeAdmissionShouldReleaseTheLeaseAtOnce() {
+		LatencyAwareLoadBalancer balancer = TestGateway.loadBalancer(this.scheduler, this.two);
+		LatencyLbRequestContext context = new LatencyLbRequestContext(true);
+		context.setAdmission((request, attempt) -> {
+			// The client went away while the attempt was being admitted.
+			attempt.end(LatencyLbResponse.End.CANCELLED, null);
+			return reactor.core.publisher.Mono.just(attempt);
+		});
+		assertThat(balancer.choose(request(context)).block(Duration.ofSeconds(5))).isNotNull();
+		assertThat(this.scheduler.totalInflight()).isZero();
+	}
+
+	@Test
+	void chooseOutsideTheGatewayShouldNotCountTheRequest() {
+		LatencyAwareLoadBalancer balancer = TestGateway.loadBalancer(this.scheduler, this.two);
+		Response<ServiceInstance> response = balancer.choose(request(Map.of(LatencyLbAttributes.FLOW_KEY_HASH, 42L)))
+			.block(Duration.ofSeconds(5));
+		assertThat(response).isNotNull();
+		assertThat(response.hasServer()).isTrue();
+		assertThat(this.scheduler.totalInflight()).isZero();
+		assertThat(balancer.choose(request(Map.of(LatencyLbAttributes.FLOW_KEY_HASH, 42L)))
+			.block(Duration.ofSeconds(5))
+			.getServer()
+			.getInstanceId()).isEqualTo(response.getServer().getInstanceId());
+	}
+
+	private String chosenId(List<ServiceInstance> instances, LatencyLbRequestContext context) {
+		Response<ServiceInstance> response = this.loadBalancer.choose(instances,
+				Map.of(LatencyLbRequestContext.ATTRIBUTE, context));
+		assertThat(response.hasServer()).isTrue();
+		return response.getServer().getInstanceId();
+	}
+
+	private static LatencyLbRequestContext keyed(long key) {
+		LatencyLbRequestContext context = new LatencyLbRequestContext(true);
+		context.setFlowKeyHash(key * 0x9E3779B97F4A7C15L);
+		return context;
+	}
+
+	private static DefaultRequest<RequestDataContext> request(LatencyLbRequestContext context) {
+		return request(Map.of(LatencyLbRequestContext.ATTRIBUTE, context));
+	}
+
+	private static DefaultRequest<RequestDataContext> request(Map<String, Object> attributes) {
+		return new DefaultRequest<>(new RequestDataContext(
+				new RequestData(MockServerHttpRequest.get("/").build(), new HashMap<>(attributes))));
 	}
 
 	private static int occurrences(String text, String part) {

@@ -1,27 +1,27 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 
-import io.github.latencylb.autoconfigure.admission.AdmissionGlobalFilter;
+import io.github.latencylb.autoconfigure.admission.AdmissionListener;
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
-import io.github.latencylb.autoconfigure.gateway.InflightAccountingGlobalFilter;
+import io.github.latencylb.autoconfigure.admission.InstanceAdmission;
+import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter;
+import io.github.latencylb.autoconfigure.admission.RetryPolicy;
+import io.github.latencylb.autoconfigure.gateway.FlowKeyExtractor;
 import io.github.latencylb.autoconfigure.gateway.ResponseEndGlobalFilter;
-import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
-import io.github.latencylb.core.Decision;
+import io.github.latencylb.core.FlowKeyConfig;
 import io.github.latencylb.core.NanoClock;
+import io.github.latencylb.core.RetryConfig;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerConfig;
+import io.github.latencylb.core.admission.AdmissionConfig;
 import io.github.latencylb.core.admission.SemaphorePermitPool;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
-import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 
@@ -38,38 +38,41 @@ class ThrowingChainReleaseTests {
 	private final Scheduler scheduler = new Scheduler("svc", SchedulerConfig.ofDefaults(), NanoClock.SYSTEM,
 			new SplittableRandom(1));
 
-	private final GatewayFilterChain throwing = (exchange) -> {
-		throw new IllegalStateException("broken filter");
-	};
+	private final LatencyAwareLoadBalancer loadBalancer = TestGateway.loadBalancer(this.scheduler,
+			TestGateway.instances(8081));
+
+	private final AdmissionRegistry admission = new AdmissionRegistry((service, instance) -> new SemaphorePermitPool(1),
+			(name) -> {
+			}, 10);
 
 	@Test
-	void accountingWhenChainThrowsShouldReleaseTheLease() {
-		MockServerWebExchange exchange = chosen();
-		assertThatIllegalStateException()
-			.isThrownBy(() -> new InflightAccountingGlobalFilter().filter(exchange, this.throwing));
+	void whenTheRoutingFilterThrowsShouldReturnThePermitAndTheLease() {
+		RetryGlobalFilter filter = filter(AdmissionListener.NONE, RetryConfig.ofDefaults());
+		MockServerWebExchange exchange = exchange();
+		GatewayFilterChain chain = TestGateway.choosing(this.loadBalancer, (e) -> {
+			throw new IllegalStateException("broken filter");
+		});
+		assertThatIllegalStateException().isThrownBy(() -> filter.filter(exchange, chain).block(Duration.ofSeconds(5)));
+		assertPermitFree();
 		assertThat(this.scheduler.totalInflight()).isZero();
 	}
 
 	@Test
-	void admissionWhenChainThrowsShouldReturnThePermit() {
-		AdmissionRegistry admission = new AdmissionRegistry((service, instance) -> new SemaphorePermitPool(1),
-				(name) -> {
-				}, 10);
-		AdmissionGlobalFilter filter = new AdmissionGlobalFilter(admission, Duration.ofSeconds(1),
-				Duration.ofSeconds(1), NanoClock.SYSTEM, AdmissionGlobalFilter.AdmissionListener.NONE);
-		MockServerWebExchange exchange = chosen();
-		// The filter defers its work: subscribing runs it, and the error surfaces there.
-		assertThatIllegalStateException().isThrownBy(() -> filter.filter(exchange, this.throwing).block());
-		assertThat(admission.queues("svc").values()).singleElement()
-			.satisfies((queue) -> assertThat(queue.pool().availablePermits()).isEqualTo(1));
+	void whenTheChainThrowsWhileAssemblingShouldLeaveNothingTaken() {
+		RetryGlobalFilter filter = filter(AdmissionListener.NONE, RetryConfig.ofDefaults());
+		GatewayFilterChain throwing = (e) -> {
+			throw new IllegalStateException("broken filter");
+		};
+		// The filter defers its attempts: subscribing runs them, and the error surfaces
+		// there.
+		assertThatIllegalStateException()
+			.isThrownBy(() -> filter.filter(exchange(), throwing).block(Duration.ofSeconds(5)));
+		assertThat(this.scheduler.totalInflight()).isZero();
 	}
 
 	@Test
-	void admissionWhenTheListenerThrowsOnTheFastPathShouldReturnThePermit() {
-		AdmissionRegistry admission = new AdmissionRegistry((service, instance) -> new SemaphorePermitPool(1),
-				(name) -> {
-				}, 10);
-		AdmissionGlobalFilter.AdmissionListener throwing = new AdmissionGlobalFilter.AdmissionListener() {
+	void whenTheListenerThrowsOnTheFastPathShouldReturnThePermit() {
+		AdmissionListener throwing = new AdmissionListener() {
 
 			@Override
 			public void admitted(String serviceId, int priorityClass, long waitedNanos) {
@@ -77,57 +80,57 @@ class ThrowingChainReleaseTests {
 			}
 
 		};
-		AdmissionGlobalFilter filter = new AdmissionGlobalFilter(admission, Duration.ofSeconds(1),
-				Duration.ofSeconds(1), NanoClock.SYSTEM, throwing);
+		RetryGlobalFilter filter = filter(throwing, RetryConfig.ofDefaults());
 		for (int i = 0; i < 3; i++) {
 			// The request goes on (the listener is only told), and its permit comes back.
-			MockServerWebExchange exchange = chosen();
-			filter.filter(exchange, (e) -> Mono.empty()).block(Duration.ofSeconds(5));
-			assertThat(admission.queues("svc").values()).singleElement()
-				.satisfies((queue) -> assertThat(queue.pool().availablePermits()).isEqualTo(1));
+			filter.filter(exchange(), TestGateway.choosing(this.loadBalancer, (e) -> Mono.empty()))
+				.block(Duration.ofSeconds(5));
+			assertPermitFree();
+			assertThat(this.scheduler.totalInflight()).isZero();
 		}
 	}
 
 	@Test
 	void permitAndLeaseShouldLastUntilTheResponseEndsWhenTheResponseEndFilterRuns() {
-		AdmissionRegistry admission = new AdmissionRegistry((service, instance) -> new SemaphorePermitPool(1),
-				(name) -> {
-				}, 10);
-		AdmissionGlobalFilter admit = new AdmissionGlobalFilter(admission, Duration.ofSeconds(1), Duration.ofSeconds(1),
-				NanoClock.SYSTEM, AdmissionGlobalFilter.AdmissionListener.NONE);
-		InflightAccountingGlobalFilter account = new InflightAccountingGlobalFilter();
-		MockServerWebExchange exchange = chosen();
+		RetryGlobalFilter filter = filter(AdmissionListener.NONE, RetryConfig.ofDefaults());
+		MockServerWebExchange exchange = exchange();
 		Sinks.Empty<Void> body = Sinks.empty();
-		// The chain as the gateway runs it: ResponseEnd -> (body write) -> admission ->
-		// accounting -> routing, which completes at the response headers.
-		GatewayFilterChain routing = (e) -> Mono.empty();
-		GatewayFilterChain accounting = (e) -> account.filter(e, routing);
-		GatewayFilterChain admitting = (e) -> admit.filter(e, accounting);
-		GatewayFilterChain writing = (e) -> admitting.filter(e).then(body.asMono());
+		// The chain as the gateway runs it: ResponseEnd -> (body write) -> retry ->
+		// load balancer (admission, accounting) -> routing, which completes at the
+		// response headers.
+		GatewayFilterChain choosing = TestGateway.choosing(this.loadBalancer, (e) -> Mono.empty());
+		GatewayFilterChain attempts = (e) -> filter.filter(e, choosing);
+		GatewayFilterChain writing = (e) -> attempts.filter(e).then(body.asMono());
 		Mono<Void> response = new ResponseEndGlobalFilter().filter(exchange, writing);
 		reactor.core.Disposable subscription = response.subscribe();
 		// Headers arrived, the body is still being written: both are held.
-		assertThat(admission.queues("svc").values()).singleElement()
+		assertThat(this.admission.queues("svc").values()).singleElement()
 			.satisfies((queue) -> assertThat(queue.pool().availablePermits()).isZero());
 		assertThat(this.scheduler.totalInflight()).isOne();
 		// The body breaks off: a failure, and both are given back exactly once.
 		body.tryEmitError(new IllegalStateException("reset mid-body"));
 		assertThat(subscription.isDisposed()).isTrue();
-		assertThat(admission.queues("svc").values()).singleElement()
-			.satisfies((queue) -> assertThat(queue.pool().availablePermits()).isEqualTo(1));
+		assertPermitFree();
 		assertThat(this.scheduler.totalInflight()).isZero();
 		assertThat(this.scheduler.snapshot().instances()).singleElement()
 			.satisfies((instance) -> assertThat(instance.consecutiveFailures()).isOne());
 	}
 
-	private MockServerWebExchange chosen() {
-		this.scheduler.updateInstances(List.of(new WeightedInstance("a", 1)));
-		Decision decision = this.scheduler.chooseKeyless(Set.of());
-		LatencyLbResponse response = new LatencyLbResponse(
-				new DefaultServiceInstance("a", "svc", "127.0.0.1", 1, false), this.scheduler, decision);
-		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/"));
-		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR, response);
-		return exchange;
+	private RetryGlobalFilter filter(AdmissionListener listener, RetryConfig retry) {
+		InstanceAdmission instanceAdmission = new InstanceAdmission(this.admission, AdmissionConfig.ofDefaults(),
+				NanoClock.SYSTEM, listener);
+		return new RetryGlobalFilter(new RetryPolicy(retry, NanoClock.SYSTEM),
+				new FlowKeyExtractor(FlowKeyConfig.ofDefaults()), null, instanceAdmission,
+				RetryGlobalFilter.RetryListener.NONE);
+	}
+
+	private void assertPermitFree() {
+		assertThat(this.admission.queues("svc").values()).singleElement()
+			.satisfies((queue) -> assertThat(queue.pool().availablePermits()).isEqualTo(1));
+	}
+
+	private static MockServerWebExchange exchange() {
+		return TestGateway.routedTo("lb://svc", MockServerHttpRequest.get("/").build());
 	}
 
 }

@@ -5,7 +5,7 @@ import java.util.List;
 
 import io.github.latencylb.autoconfigure.BootLine;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
-import io.github.latencylb.autoconfigure.admission.AdmissionGlobalFilter.AdmissionListener;
+import io.github.latencylb.autoconfigure.admission.AdmissionListener;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter.RetryListener;
 import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;

@@ -2,7 +2,6 @@ package io.github.latencylb.core.admission;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedMap;
 
 import io.github.latencylb.core.NanoClock;
 import org.jspecify.annotations.Nullable;
@@ -23,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe: queue and pool change together under one lock; futures are completed after
  * it is released, so their callbacks never run under it.
  */
-public final class PriorityAdmissionQueue {
+public final class PriorityAdmissionQueue extends WaitingRoom {
 
 	/**
 	 * Deadline of a request that may wait for ever. Deadlines compare as signed values,
@@ -31,23 +30,7 @@ public final class PriorityAdmissionQueue {
 	 */
 	public static final long NO_DEADLINE = Long.MAX_VALUE;
 
-	private final Object lock = new Object();
-
-	private final PermitPool pool;
-
-	private final int maxLength;
-
-	private final NanoClock clock;
-
-	private final WaitList waiting = new WaitList();
-
-	private final @Nullable CappedClass capped;
-
-	/** Tokens of the capped class's bucket; guarded by the lock. */
-	private double cappedTokens;
-
-	/** When the bucket was last refilled; guarded by the lock. */
-	private long cappedRefilledNanos;
+	private final @Nullable CappedClassBucket capped;
 
 	private long sequence;
 
@@ -80,15 +63,8 @@ public final class PriorityAdmissionQueue {
 	 * class's rate
 	 */
 	public PriorityAdmissionQueue(PermitPool pool, int maxLength, @Nullable CappedClass capped, NanoClock clock) {
-		if (maxLength < 0) {
-			throw new IllegalArgumentException("maxLength must be >= 0, was " + maxLength);
-		}
-		this.pool = pool;
-		this.maxLength = maxLength;
-		this.clock = clock;
-		this.capped = capped;
-		this.cappedTokens = (capped != null) ? burst(capped) : 0;
-		this.cappedRefilledNanos = clock.nanoTime();
+		super(pool, maxLength, clock);
+		this.capped = (capped != null) ? new CappedClassBucket(capped, clock.nanoTime()) : null;
 	}
 
 	/**
@@ -137,12 +113,12 @@ public final class PriorityAdmissionQueue {
 				ticket.moveTo(Ticket.State.GRANTED, now);
 			}
 			else {
-				CappedClass capped = this.capped;
-				boolean privileged = capped != null && priorityClass == capped.priorityClass();
-				if (privileged && !takePrivilege(capped, now)) {
+				CappedClassBucket capped = this.capped;
+				boolean privileged = capped != null && priorityClass == capped.capped().priorityClass();
+				if (privileged && !capped.tryTake(this.waiting, now)) {
 					// Over the cap: waits as a regular request instead.
-					ticket = new Ticket(this, capped.demotedClass(), 0, demotedDeadlineNanos, this.sequence++, now,
-							true);
+					ticket = new Ticket(this, capped.capped().demotedClass(), 0, demotedDeadlineNanos, this.sequence++,
+							now, true);
 					privileged = false;
 				}
 				@Nullable Ticket last = this.waiting.peekLast();
@@ -178,35 +154,11 @@ public final class PriorityAdmissionQueue {
 	}
 
 	/**
-	 * Whether a request of the capped class may wait at it: below the waiter cap and a
-	 * token left (taken). Caller holds the lock.
-	 */
-	private boolean takePrivilege(CappedClass capped, long now) {
-		if (this.waiting.count(capped.priorityClass()) >= capped.maxWaiters()) {
-			return false;
-		}
-		long elapsed = now - this.cappedRefilledNanos;
-		if (elapsed > 0) {
-			this.cappedTokens = Math.min(burst(capped), this.cappedTokens + elapsed * capped.maxPerSecond() / 1e9);
-			this.cappedRefilledNanos = now;
-		}
-		if (this.cappedTokens < 1) {
-			return false;
-		}
-		this.cappedTokens -= 1;
-		return true;
-	}
-
-	private static double burst(CappedClass capped) {
-		return Math.max(1, capped.maxPerSecond());
-	}
-
-	/**
 	 * Return the bounded class, if any.
 	 * @return the capped class, or {@code null}
 	 */
 	public @Nullable CappedClass cappedClass() {
-		return this.capped;
+		return (this.capped != null) ? this.capped.capped() : null;
 	}
 
 	/**
@@ -230,42 +182,6 @@ public final class PriorityAdmissionQueue {
 		expired.forEach((ticket) -> ticket.signalRejected(AdmissionRejectedException.Cause.TIMEOUT));
 		signalGranted(granted);
 		return expired.size();
-	}
-
-	/**
-	 * Return the number of waiters.
-	 * @return the queue length
-	 */
-	public int queueLength() {
-		synchronized (this.lock) {
-			return this.waiting.size();
-		}
-	}
-
-	/**
-	 * Return the number of waiters per priority class (classes with none are absent).
-	 * @return an immutable snapshot, by ascending class
-	 */
-	public SortedMap<Integer, Integer> queueLengthByClass() {
-		synchronized (this.lock) {
-			return this.waiting.countsByClass();
-		}
-	}
-
-	/**
-	 * Return the most waiters.
-	 * @return the maximum queue length
-	 */
-	public int maxLength() {
-		return this.maxLength;
-	}
-
-	/**
-	 * Return the permit pool.
-	 * @return the pool
-	 */
-	public PermitPool pool() {
-		return this.pool;
 	}
 
 	boolean release(Ticket ticket) {
@@ -313,26 +229,6 @@ public final class PriorityAdmissionQueue {
 		}
 		ticket.signalRejected(AdmissionRejectedException.Cause.TIMEOUT);
 		return true;
-	}
-
-	/** Hand permits freed behind the queue's back (directly to the pool) to waiters. */
-	private @Nullable List<Ticket> grantWhilePermitsFree(long now) {
-		@Nullable List<Ticket> granted = null;
-		while (this.waiting.size() > 0 && this.pool.tryAcquire()) {
-			Ticket head = this.waiting.removeFirst();
-			head.moveTo(Ticket.State.GRANTED, now);
-			if (granted == null) {
-				granted = new ArrayList<>(1);
-			}
-			granted.add(head);
-		}
-		return granted;
-	}
-
-	private static void signalGranted(@Nullable List<Ticket> granted) {
-		if (granted != null) {
-			granted.forEach(Ticket::signalGranted);
-		}
 	}
 
 }

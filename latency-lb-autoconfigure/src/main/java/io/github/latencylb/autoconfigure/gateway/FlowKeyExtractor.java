@@ -3,32 +3,21 @@ package io.github.latencylb.autoconfigure.gateway;
 import java.net.InetSocketAddress;
 import java.util.List;
 
-import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbAttributes;
+import io.github.latencylb.core.FlowKeyConfig;
 import io.github.latencylb.core.StableHash;
 import org.jspecify.annotations.Nullable;
-import reactor.core.publisher.Mono;
 
-import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
-import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Reads a request's flow key (the first configured cookie, then header, then optionally
- * the client address) and passes only its 64-bit hash to the load balancer, in
- * {@link LatencyLbAttributes#FLOW_KEY_HASH}. The raw value is never stored, logged or
+ * the client address) and gives only its 64-bit hash to the load balancer (through the
+ * request's {@code LatencyLbRequestContext}). The raw value is never stored, logged or
  * exposed. An empty, oversized or malformed value makes the request keyless; it never
- * fails the request.
+ * fails the request. Immutable and thread-safe.
  */
-public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
-
-	/**
-	 * Order: just before the load-balancer filter.
-	 */
-	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER - 50;
+public class FlowKeyExtractor {
 
 	private static final long SEED = 0x1A7E_4C71_B0F1_0001L;
 
@@ -41,29 +30,14 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 	private final int maxKeyLength;
 
 	/**
-	 * Create the filter.
-	 * @param cookieNames cookies to read, in order
-	 * @param headerNames headers to read, in order, after the cookies
-	 * @param clientIp whether the client address is the key of last resort
-	 * @param maxKeyLength longest accepted value, in UTF-8 bytes
+	 * Create the extractor.
+	 * @param config where to read the key, and its longest accepted value
 	 */
-	public FlowKeyGlobalFilter(List<String> cookieNames, List<String> headerNames, boolean clientIp, int maxKeyLength) {
-		this.cookieNames = List.copyOf(cookieNames);
-		this.headerNames = List.copyOf(headerNames);
-		this.clientIp = clientIp;
-		this.maxKeyLength = maxKeyLength;
-	}
-
-	@Override
-	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		Long hash = flowKeyHash(exchange.getRequest());
-		if (hash != null) {
-			exchange.getAttributes().put(LatencyLbAttributes.FLOW_KEY_HASH, hash);
-		}
-		else {
-			exchange.getAttributes().remove(LatencyLbAttributes.FLOW_KEY_HASH);
-		}
-		return chain.filter(exchange);
+	public FlowKeyExtractor(FlowKeyConfig config) {
+		this.cookieNames = config.cookieNames();
+		this.headerNames = config.headerNames();
+		this.clientIp = config.clientIp();
+		this.maxKeyLength = config.maxKeyLength();
 	}
 
 	/**
@@ -183,11 +157,6 @@ public class FlowKeyGlobalFilter implements GlobalFilter, Ordered {
 			}
 		}
 		return bytes;
-	}
-
-	@Override
-	public int getOrder() {
-		return ORDER;
 	}
 
 }

@@ -1,0 +1,54 @@
+package io.github.latencylb.autoconfigure.admission;
+
+import java.net.URI;
+
+import reactor.netty.Connection;
+
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.http.MediaType;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * What the attempts of a request read from and reset in Gateway's exchange.
+ */
+final class GatewayExchanges {
+
+	private GatewayExchanges() {
+	}
+
+	/**
+	 * Return whether the response headers say server-sent events.
+	 * @param exchange the exchange
+	 * @return whether the response is an event stream
+	 */
+	static boolean isEventStream(ServerWebExchange exchange) {
+		try {
+			MediaType type = exchange.getResponse().getHeaders().getContentType();
+			return type != null && MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type);
+		}
+		catch (RuntimeException ex) {
+			// An invalid Content-Type from the backend is not a stream.
+			return false;
+		}
+	}
+
+	/**
+	 * Drop what a failed attempt left in the exchange (its connection, response and
+	 * choice), so that the next attempt is routed afresh from the {@code lb} URL.
+	 * @param exchange the exchange
+	 * @param url the request's {@code lb} URL
+	 */
+	static void resetForRetry(ServerWebExchange exchange, URI url) {
+		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (connection != null) {
+			connection.dispose();
+		}
+		ServerWebExchangeUtils.reset(exchange);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
+		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, url);
+		exchange.getResponse().setStatusCode(null);
+	}
+
+}

@@ -1,0 +1,292 @@
+package io.github.latencylb.autoconfigure.loadbalancer;
+
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Everything latency-lb keeps about one proxied request, under one exchange attribute
+ * ({@link #ATTRIBUTE}): its flow-key hash, priority class, the instances it must not be
+ * sent to again, and its current attempt ({@link LatencyLbResponse}), which holds the
+ * attempt's admission permit and in-flight lease. Every attempt is ended through
+ * {@link #endAttempt}, the one place where what an attempt took is given back. Created by
+ * the gateway filters for {@code lb} routes only.
+ */
+public final class LatencyLbRequestContext {
+
+	/**
+	 * Exchange attribute holding the context.
+	 */
+	public static final String ATTRIBUTE = "latencylb.request";
+
+	private static final Runnable NO_PERMIT = () -> {
+	};
+
+	private final boolean scoped;
+
+	private boolean keyed;
+
+	private long flowKeyHash;
+
+	private int priorityClass;
+
+	private int offset;
+
+	private boolean priorityOverridden;
+
+	private boolean healthCheck;
+
+	private boolean webSocket;
+
+	private @Nullable Set<String> excluded;
+
+	private @Nullable AttemptAdmission admission;
+
+	private volatile @Nullable LatencyLbResponse attempt;
+
+	/**
+	 * Create a context.
+	 * @param scoped whether a filter that runs until the response body is written ends
+	 * the last attempt (else the attempt ends with the filter chain)
+	 */
+	public LatencyLbRequestContext(boolean scoped) {
+		this.scoped = scoped;
+	}
+
+	/**
+	 * Return the context of an exchange.
+	 * @param exchange the exchange
+	 * @return the context, or {@code null} for requests latency-lb does not route
+	 */
+	public static @Nullable LatencyLbRequestContext of(ServerWebExchange exchange) {
+		return of(exchange.getAttributes());
+	}
+
+	/**
+	 * Return the context in request attributes.
+	 * @param attributes the attributes
+	 * @return the context, or {@code null}
+	 */
+	public static @Nullable LatencyLbRequestContext of(Map<String, Object> attributes) {
+		Object context = attributes.get(ATTRIBUTE);
+		return (context instanceof LatencyLbRequestContext request) ? request : null;
+	}
+
+	/**
+	 * Return whether the end of the last attempt's response is left to a filter that runs
+	 * until the body is written.
+	 * @return whether the context is scoped
+	 */
+	public boolean isScoped() {
+		return this.scoped;
+	}
+
+	/**
+	 * Set the flow key's hash.
+	 * @param hash the hash, or {@code null} for a keyless request
+	 */
+	public void setFlowKeyHash(@Nullable Long hash) {
+		this.keyed = hash != null;
+		this.flowKeyHash = (hash != null) ? hash : 0;
+	}
+
+	/**
+	 * Return whether the request has a flow key.
+	 * @return whether it is keyed
+	 */
+	public boolean isKeyed() {
+		return this.keyed;
+	}
+
+	/**
+	 * Return the flow key's hash.
+	 * @return the hash, meaningful only if {@link #isKeyed()}
+	 */
+	public long getFlowKeyHash() {
+		return this.flowKeyHash;
+	}
+
+	/**
+	 * Set the priority from the global classification: the class and offset apply unless
+	 * a route set them ({@link #overridePriority}).
+	 * @param priorityClass the class, lower is served first
+	 * @param offset the order within the class
+	 * @param healthCheck whether the request is a health check
+	 */
+	public void classify(int priorityClass, int offset, boolean healthCheck) {
+		if (!this.priorityOverridden) {
+			this.priorityClass = priorityClass;
+			this.offset = offset;
+		}
+		this.healthCheck = healthCheck;
+	}
+
+	/**
+	 * Set the priority class and offset from a route, overriding the global
+	 * classification.
+	 * @param priorityClass the class
+	 * @param offset the offset
+	 */
+	public void overridePriority(int priorityClass, int offset) {
+		this.priorityOverridden = true;
+		this.priorityClass = priorityClass;
+		this.offset = offset;
+	}
+
+	/**
+	 * Return the priority class.
+	 * @return the class, lower is served first
+	 */
+	public int getPriorityClass() {
+		return this.priorityClass;
+	}
+
+	/**
+	 * Return the offset within the priority class.
+	 * @return the offset, lower is served first
+	 */
+	public int getPriorityOffset() {
+		return this.offset;
+	}
+
+	/**
+	 * Return whether the request is a health check.
+	 * @return whether it is one
+	 */
+	public boolean isHealthCheck() {
+		return this.healthCheck;
+	}
+
+	/**
+	 * Set whether the request asks for a WebSocket upgrade: its permit is given back once
+	 * the upgrade is answered.
+	 * @param webSocket whether it does
+	 */
+	public void setWebSocket(boolean webSocket) {
+		this.webSocket = webSocket;
+	}
+
+	/**
+	 * Set what admits each attempt.
+	 * @param admission the admission, or {@code null} to admit at once
+	 */
+	public void setAdmission(@Nullable AttemptAdmission admission) {
+		this.admission = admission;
+	}
+
+	/**
+	 * Return what admits each attempt.
+	 * @return the admission, or {@code null}
+	 */
+	public @Nullable AttemptAdmission getAdmission() {
+		return this.admission;
+	}
+
+	/**
+	 * Exclude an instance from the next choices (one this request already tried).
+	 * @param instanceId the instance
+	 */
+	public void exclude(String instanceId) {
+		Set<String> excluded = this.excluded;
+		if (excluded == null) {
+			excluded = new LinkedHashSet<>();
+			this.excluded = excluded;
+		}
+		excluded.add(instanceId);
+	}
+
+	/**
+	 * Return the instances this request must not be sent to.
+	 * @return an unmodifiable view, in the order they were excluded
+	 */
+	public Set<String> getExcluded() {
+		Set<String> excluded = this.excluded;
+		return (excluded != null) ? Collections.unmodifiableSet(excluded) : Set.of();
+	}
+
+	/**
+	 * Return the current attempt.
+	 * @return the attempt, or {@code null} before the first choice
+	 */
+	public @Nullable LatencyLbResponse getAttempt() {
+		return this.attempt;
+	}
+
+	/**
+	 * Start an attempt on the instance the load balancer chose: admit it (waiting in the
+	 * instance's queue if needed), then count it in flight.
+	 * @param attempt the load balancer's response
+	 * @return the response, once admitted; an error when admission rejects it
+	 */
+	public Mono<LatencyLbResponse> begin(LatencyLbResponse attempt) {
+		this.attempt = attempt;
+		AttemptAdmission admission = this.admission;
+		if (admission == null) {
+			attempt.start();
+			return Mono.just(attempt);
+		}
+		return admission.admit(this, attempt).doOnNext(LatencyLbResponse::start);
+	}
+
+	/**
+	 * The response is being committed: the latency sample of the current attempt ends,
+	 * and a WebSocket upgrade gives its request permit back.
+	 */
+	public void onCommit() {
+		LatencyLbResponse attempt = this.attempt;
+		if (attempt != null) {
+			attempt.responded();
+			if (this.webSocket) {
+				attempt.swapPermit(NO_PERMIT);
+			}
+		}
+	}
+
+	/**
+	 * End the current attempt, exactly once: record its outcome and give back its permit
+	 * and lease. Later calls for the same attempt do nothing.
+	 * @param end how it ended
+	 * @param status the response status, if any
+	 */
+	public void endAttempt(LatencyLbResponse.End end, @Nullable HttpStatusCode status) {
+		LatencyLbResponse attempt = this.attempt;
+		if (attempt != null) {
+			attempt.end(end, status);
+		}
+	}
+
+	/**
+	 * Admits attempts of requests, e.g. through per-instance bulkheads and queues.
+	 */
+	@FunctionalInterface
+	public interface AttemptAdmission {
+
+		/**
+		 * Admit an attempt: the returned {@link Mono} emits the attempt once it holds its
+		 * permit ({@link LatencyLbResponse#holdPermit}), fails with
+		 * {@code AdmissionRejectedException} when it is turned away, and gives the permit
+		 * or queue slot back when cancelled.
+		 * @param request the request
+		 * @param attempt the attempt
+		 * @return the admitted attempt
+		 */
+		Mono<LatencyLbResponse> admit(LatencyLbRequestContext request, LatencyLbResponse attempt);
+
+		/**
+		 * The attempt's response headers arrived and say it is a server-sent-event
+		 * stream: it may move from its request permit to a stream slot.
+		 * @param attempt the attempt
+		 */
+		default void onEventStream(LatencyLbResponse attempt) {
+		}
+
+	}
+
+}
