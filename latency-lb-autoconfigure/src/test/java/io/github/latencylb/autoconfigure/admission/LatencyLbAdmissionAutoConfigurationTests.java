@@ -37,13 +37,11 @@ class LatencyLbAdmissionAutoConfigurationTests {
 
 	@Test
 	void runWhenDefaultShouldRegisterEveryLatencyLbFilter() {
-		this.runner.run((context) -> {
-			assertThat(context).hasSingleBean(PriorityClassifierGlobalFilter.class)
-				.hasSingleBean(AdmissionGlobalFilter.class)
-				.hasSingleBean(AdmissionRegistry.class)
-				.hasSingleBean(RetryGlobalFilter.class)
-				.hasSingleBean(SetPriorityClassGatewayFilterFactory.class);
-		});
+		this.runner.run((context) -> assertThat(context).hasSingleBean(PriorityClassifierGlobalFilter.class)
+			.hasSingleBean(AdmissionGlobalFilter.class)
+			.hasSingleBean(AdmissionRegistry.class)
+			.hasSingleBean(RetryGlobalFilter.class)
+			.hasSingleBean(SetPriorityClassGatewayFilterFactory.class));
 	}
 
 	@Test
@@ -137,11 +135,10 @@ class LatencyLbAdmissionAutoConfigurationTests {
 
 	@Test
 	void runWhenLatencyLbIsDisabledShouldRegisterNothing() {
-		this.runner.withPropertyValues("latency-lb.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(AdmissionGlobalFilter.class)
+		this.runner.withPropertyValues("latency-lb.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(AdmissionGlobalFilter.class)
 				.doesNotHaveBean(PriorityClassifierGlobalFilter.class)
-				.doesNotHaveBean(RetryGlobalFilter.class);
-		});
+				.doesNotHaveBean(RetryGlobalFilter.class));
 	}
 
 	@Test
