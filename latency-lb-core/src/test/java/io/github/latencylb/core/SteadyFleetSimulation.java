@@ -15,23 +15,6 @@ import java.util.SplittableRandom;
  */
 final class SteadyFleetSimulation {
 
-	/**
-	 * Scenario parameters.
-	 *
-	 * @param instances fleet size
-	 * @param flows concurrent flows
-	 * @param meanServiceTime mean of the exponential service time, the same everywhere
-	 * @param meanThinkTime mean pause between a flow's bursts
-	 * @param maxBurst a burst sends 1 to this many concurrent requests
-	 * @param meanBursts mean bursts in a flow's life (geometric)
-	 * @param rampUp flows start uniformly over this period
-	 * @param duration simulated time
-	 * @param warmUp decisions before this are not counted as after warm-up
-	 */
-	record Scenario(int instances, int flows, Duration meanServiceTime, Duration meanThinkTime, int maxBurst,
-			double meanBursts, Duration rampUp, Duration duration, Duration warmUp) {
-	}
-
 	final Fleet fleet;
 
 	private final Scenario scenario;
@@ -134,6 +117,23 @@ final class SteadyFleetSimulation {
 
 	long afterWarmUp(DecisionReason reason) {
 		return this.reasonsAfterWarmUp.getOrDefault(reason, 0L);
+	}
+
+	/**
+	 * Scenario parameters.
+	 *
+	 * @param instances fleet size
+	 * @param flows concurrent flows
+	 * @param meanServiceTime mean of the exponential service time, the same everywhere
+	 * @param meanThinkTime mean pause between a flow's bursts
+	 * @param maxBurst a burst sends 1 to this many concurrent requests
+	 * @param meanBursts mean bursts in a flow's life (geometric)
+	 * @param rampUp flows start uniformly over this period
+	 * @param duration simulated time
+	 * @param warmUp decisions before this are not counted as after warm-up
+	 */
+	record Scenario(int instances, int flows, Duration meanServiceTime, Duration meanThinkTime, int maxBurst,
+			double meanBursts, Duration rampUp, Duration duration, Duration warmUp) {
 	}
 
 }

@@ -24,6 +24,7 @@ final class HybridLogicalClock {
 
 	/**
 	 * Return a new timestamp, greater than any given or observed before.
+	 * @return the timestamp
 	 */
 	long now() {
 		long physical = this.wallMillis.getAsLong() << LOGICAL_BITS;
@@ -32,6 +33,7 @@ final class HybridLogicalClock {
 
 	/**
 	 * Take a timestamp received from another replica into account.
+	 * @param remote the remote timestamp
 	 */
 	void observe(long remote) {
 		this.last.accumulateAndGet(remote, Math::max);
@@ -39,6 +41,8 @@ final class HybridLogicalClock {
 
 	/**
 	 * Return the wall-clock milliseconds of a timestamp.
+	 * @param timestamp a timestamp of this clock
+	 * @return its wall-clock milliseconds
 	 */
 	static long millis(long timestamp) {
 		return timestamp >>> LOGICAL_BITS;

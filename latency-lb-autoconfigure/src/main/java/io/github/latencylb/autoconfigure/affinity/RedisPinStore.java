@@ -107,6 +107,7 @@ class RedisPinStore {
 
 	/**
 	 * Write a batch (newest version wins) and publish it.
+	 * @param batch the pin updates
 	 * @return how many pins were written
 	 */
 	long write(List<PinUpdate> batch) {

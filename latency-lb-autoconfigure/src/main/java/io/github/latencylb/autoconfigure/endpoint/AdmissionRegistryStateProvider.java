@@ -4,6 +4,7 @@ import java.util.OptionalDouble;
 import java.util.function.Function;
 
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
 import io.github.latencylb.core.RetryBudget;
 import io.github.latencylb.core.admission.PermitPool;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;

@@ -12,7 +12,7 @@ public interface InstanceUriResolver {
 	/**
 	 * Return the URIs of a service's instances as its load balancer last saw them.
 	 * @param serviceId the service id
-	 * @return URIs by instance id, empty when unknown
+	 * @return the URIs by instance id, empty when unknown
 	 */
 	Map<String, URI> urisOf(String serviceId);
 

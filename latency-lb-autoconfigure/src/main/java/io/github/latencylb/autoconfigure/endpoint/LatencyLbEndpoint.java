@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
 
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.InstanceAdmission;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.Permits;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.InstanceAdmission;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.Permits;
 import io.github.latencylb.core.DecisionReason;
 import io.github.latencylb.core.InstanceState;
 import io.github.latencylb.core.MoveCause;

@@ -7,6 +7,7 @@ import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
 import io.github.latencylb.autoconfigure.admission.LatencyLbAdmissionAutoConfiguration;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;

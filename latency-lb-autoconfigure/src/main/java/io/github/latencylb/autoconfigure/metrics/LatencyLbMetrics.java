@@ -11,8 +11,9 @@ import java.time.Duration;
 public interface LatencyLbMetrics {
 
 	/**
-	 * Timer of the time requests waited in an instance's admission queue, tags
-	 * {@code service}, {@code class}.
+	 * Timer of the time admitted requests waited for a permit of an instance (zero when
+	 * one was free), tags {@code service}, {@code class}. Rejected requests are counted
+	 * by {@link #QUEUE_REJECTIONS} instead.
 	 */
 	String QUEUE_WAIT = "latencylb.queue.wait";
 
@@ -23,7 +24,8 @@ public interface LatencyLbMetrics {
 	String QUEUE_REJECTIONS = "latencylb.queue.rejections";
 
 	/**
-	 * Counter of retry attempts and refusals, tags {@code service}, {@code outcome}.
+	 * Counter of retry attempts and refusals, tags {@code service}, {@code outcome}
+	 * ({@code retried}, {@code exhausted} or {@code budget-exhausted}).
 	 */
 	String RETRIES = "latencylb.retries";
 
@@ -47,7 +49,7 @@ public interface LatencyLbMetrics {
 	};
 
 	/**
-	 * Record how long an admitted or rejected request waited in a queue.
+	 * Record how long an admitted request waited for a permit (zero when one was free).
 	 * @param serviceId the service id
 	 * @param priorityClass the request's priority class
 	 * @param wait the time it waited
@@ -66,8 +68,9 @@ public interface LatencyLbMetrics {
 	/**
 	 * Record a retry decision.
 	 * @param serviceId the service id
-	 * @param outcome what happened, from a small fixed set (e.g. {@code retried},
-	 * {@code budget-exhausted}, {@code attempts-exhausted})
+	 * @param outcome what happened, from a small fixed set: {@code retried} (sent to
+	 * another instance), {@code exhausted} (no attempt left) or {@code budget-exhausted}
+	 * (the service's retry budget refused it)
 	 */
 	void recordRetry(String serviceId, String outcome);
 

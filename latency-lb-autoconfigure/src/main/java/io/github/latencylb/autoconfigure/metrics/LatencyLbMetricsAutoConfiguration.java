@@ -3,8 +3,8 @@ package io.github.latencylb.autoconfigure.metrics;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.admission.AdmissionListener;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter.RetryListener;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;

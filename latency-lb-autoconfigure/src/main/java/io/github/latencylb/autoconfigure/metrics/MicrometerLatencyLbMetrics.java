@@ -38,7 +38,7 @@ public final class MicrometerLatencyLbMetrics implements LatencyLbMetrics {
 		this.waits
 			.computeIfAbsent(key,
 					(k) -> Timer.builder(QUEUE_WAIT)
-						.description("Time requests waited in an instance's admission queue")
+						.description("Time admitted requests waited for a permit (zero when one was free)")
 						.tag("service", k.service())
 						.tag("class", k.first())
 						.publishPercentileHistogram()

@@ -9,9 +9,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.InstanceAdmission;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.InstanceAdmission;
 import io.github.latencylb.core.DecisionReason;
 import io.github.latencylb.core.MoveCause;
 import io.github.latencylb.core.Scheduler;
@@ -152,6 +152,7 @@ public class SchedulerMeterBinder implements MeterBinder {
 		/**
 		 * Add gauges of new instances and remove those of departed ones. Called by the
 		 * scheduler, in order, on every change of its instance set.
+		 * @param ids the current instance ids
 		 */
 		private synchronized void reconcile(Set<String> ids) {
 			try {

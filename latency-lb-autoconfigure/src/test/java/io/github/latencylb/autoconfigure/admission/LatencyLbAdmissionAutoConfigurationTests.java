@@ -37,13 +37,11 @@ class LatencyLbAdmissionAutoConfigurationTests {
 
 	@Test
 	void runWhenDefaultShouldRegisterEveryLatencyLbFilter() {
-		this.runner.run((context) -> {
-			assertThat(context).hasSingleBean(PriorityClassifier.class)
-				.hasSingleBean(InstanceAdmission.class)
-				.hasSingleBean(AdmissionRegistry.class)
-				.hasSingleBean(RetryGlobalFilter.class)
-				.hasSingleBean(SetPriorityClassGatewayFilterFactory.class);
-		});
+		this.runner.run((context) -> assertThat(context).hasSingleBean(PriorityClassifier.class)
+			.hasSingleBean(InstanceAdmission.class)
+			.hasSingleBean(AdmissionRegistry.class)
+			.hasSingleBean(RetryGlobalFilter.class)
+			.hasSingleBean(SetPriorityClassGatewayFilterFactory.class));
 	}
 
 	@Test
@@ -136,11 +134,10 @@ class LatencyLbAdmissionAutoConfigurationTests {
 
 	@Test
 	void runWhenLatencyLbIsDisabledShouldRegisterNothing() {
-		this.runner.withPropertyValues("latency-lb.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(InstanceAdmission.class)
+		this.runner.withPropertyValues("latency-lb.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(InstanceAdmission.class)
 				.doesNotHaveBean(PriorityClassifier.class)
-				.doesNotHaveBean(RetryGlobalFilter.class);
-		});
+				.doesNotHaveBean(RetryGlobalFilter.class));
 	}
 
 	@Test

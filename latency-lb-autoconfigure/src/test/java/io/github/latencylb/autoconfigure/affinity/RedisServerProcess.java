@@ -188,7 +188,7 @@ public final class RedisServerProcess implements AutoCloseable {
 			names = List.of("redis-server-6.2.7-linux-arm64");
 		}
 		else if (os.contains("mac")) {
-			names = List.of(arch.contains("aarch64") || arch.contains("arm") ? "redis-server-6.2.6-v5-darwin-arm64"
+			names = List.of((arch.contains("aarch64") || arch.contains("arm")) ? "redis-server-6.2.6-v5-darwin-arm64"
 					: "redis-server-6.2.6-v5-darwin-amd64");
 		}
 		else {

@@ -5,15 +5,11 @@ import java.util.List;
 import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,30 +20,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * mapper writes them) and the scheduler's meters on the metrics endpoint. Runs on both
  * Spring Boot lines, whose actuators serialize with different Jackson versions.
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.cache.enabled=false",
-				"management.endpoints.web.exposure.include=latencylb,metrics" })
-@DirtiesContext
+@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+		"management.endpoints.web.exposure.include=latencylb,metrics" })
 class ActuatorEndToEndTests {
 
 	static final TestBackends backends = new TestBackends(2, Duration.ofMillis(1));
 
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
+
 	@LocalServerPort
 	int port;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@Test
 	void endpointAndMetricsShouldDescribeTheTrafficServed() {

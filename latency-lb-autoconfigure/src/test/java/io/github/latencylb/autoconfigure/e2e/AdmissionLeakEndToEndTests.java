@@ -20,8 +20,8 @@ import io.github.latencylb.core.Scheduler;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.netty.channel.ChannelOption;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -29,11 +29,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -45,13 +41,9 @@ import static org.awaitility.Awaitility.await;
  * give up at random. Afterwards every bulkhead (ours and as Resilience4j sees it) is full
  * again, every queue empty and nothing is in flight.
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=3",
+@GatewayEndToEndTest(
+		properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=3",
 				"latency-lb.queue.timeout=200ms", "latency-lb.queue.max-length=20" })
-@DirtiesContext
 class AdmissionLeakEndToEndTests {
 
 	static final int REQUESTS = 3000;
@@ -59,6 +51,9 @@ class AdmissionLeakEndToEndTests {
 	static final int CONCURRENCY = 64;
 
 	static final ChaosBackends backends = new ChaosBackends(3);
+
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
 
 	@LocalServerPort
 	int port;
@@ -71,17 +66,6 @@ class AdmissionLeakEndToEndTests {
 
 	@Autowired
 	SchedulerRegistry schedulers;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@Test
 	void randomDelaysHangsResetsAndCancellationsShouldLeaveEveryPermitAndQueueSlotReturned() {
@@ -208,7 +192,7 @@ class AdmissionLeakEndToEndTests {
 	 * hang for 1.2 s, 10% get their connection reset (RST) and 10% closed without an
 	 * answer.
 	 */
-	static final class ChaosBackends implements AutoCloseable {
+	static final class ChaosBackends implements LoopbackBackends {
 
 		final List<Backend> backends = new ArrayList<>();
 
@@ -220,6 +204,11 @@ class AdmissionLeakEndToEndTests {
 
 		long count(Behaviour behaviour) {
 			return this.backends.stream().mapToLong((b) -> b.counts.get(behaviour).get()).sum();
+		}
+
+		@Override
+		public List<Integer> ports() {
+			return this.backends.stream().map((b) -> b.server.port()).toList();
 		}
 
 		@Override

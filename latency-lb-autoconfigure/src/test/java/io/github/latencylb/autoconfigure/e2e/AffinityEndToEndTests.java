@@ -9,16 +9,12 @@ import java.util.Set;
 
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.MoveCause;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,15 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one instance, the gateway answers malformed keys without error, and removing a backend
  * moves only the flows it held.
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.cache.enabled=false" })
-@DirtiesContext
+@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false" })
 class AffinityEndToEndTests {
 
 	static final TestBackends backends = new TestBackends(4, Duration.ofMillis(2));
+
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
 
 	@LocalServerPort
 	int port;
@@ -46,17 +40,6 @@ class AffinityEndToEndTests {
 
 	@Autowired
 	SimpleReactiveDiscoveryProperties discovery;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@Test
 	void hundredRequestsWithOneCookieShouldHitOneInstance() {

@@ -4,16 +4,12 @@ import java.time.Duration;
 
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.Scheduler;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.Disposable;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,32 +20,19 @@ import static org.awaitility.Awaitility.await;
  * count goes back to zero (Gateway does not call the load-balancer lifecycle on
  * cancellation; our filter releases in {@code doFinally}).
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.cache.enabled=false" })
-@DirtiesContext
+@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false" })
 class CancellationEndToEndTests {
 
 	static final TestBackends backends = new TestBackends(2, Duration.ofMillis(1));
+
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
 
 	@LocalServerPort
 	int port;
 
 	@Autowired
 	SchedulerRegistry registry;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@Test
 	void cancelledRequestsShouldLeaveInflightAtZero() {

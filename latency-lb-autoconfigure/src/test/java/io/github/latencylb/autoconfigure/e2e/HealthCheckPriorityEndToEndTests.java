@@ -3,16 +3,12 @@ package io.github.latencylb.autoconfigure.e2e;
 import java.time.Duration;
 
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,27 +25,10 @@ class HealthCheckPriorityEndToEndTests {
 
 	static final WorkerBackends backends = new WorkerBackends(3, 2, Duration.ofMillis(40));
 
-	static final String[] COMMON = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-			"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-			"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-			"spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=2",
-			"latency-lb.queue.timeout=2500ms", "latency-lb.retry.max-attempts=1" };
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
 
-	static void register(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-		for (String property : COMMON) {
-			String[] kv = property.split("=", 2);
-			registry.add(kv[0], () -> kv[1]);
-		}
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
-
-	static void awaitDrained(AdmissionRegistry admission) {
+	void awaitDrained(AdmissionRegistry admission) {
 		await().atMost(Duration.ofSeconds(20))
 			.untilAsserted(() -> assertThat(admission.queues("svc").values()).isNotEmpty().allSatisfy((queue) -> {
 				assertThat(queue.queueLength()).isZero();
@@ -58,9 +37,9 @@ class HealthCheckPriorityEndToEndTests {
 	}
 
 	@Nested
-	@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-			properties = {})
-	@DirtiesContext
+	@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+			"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=2500ms",
+			"latency-lb.retry.max-attempts=1" })
 	class WithPriority {
 
 		@LocalServerPort
@@ -68,11 +47,6 @@ class HealthCheckPriorityEndToEndTests {
 
 		@Autowired
 		AdmissionRegistry admission;
-
-		@DynamicPropertySource
-		static void properties(DynamicPropertyRegistry registry) {
-			register(registry);
-		}
 
 		@Test
 		void surgeShouldLeaveHealthChecksPassingAndRejectRegularOverflowWith503() {
@@ -91,9 +65,9 @@ class HealthCheckPriorityEndToEndTests {
 	}
 
 	@Nested
-	@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-			properties = {})
-	@DirtiesContext
+	@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+			"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=2500ms",
+			"latency-lb.retry.max-attempts=1", "latency-lb.priority.enabled=false" })
 	class WithoutPriority {
 
 		@LocalServerPort
@@ -101,12 +75,6 @@ class HealthCheckPriorityEndToEndTests {
 
 		@Autowired
 		AdmissionRegistry admission;
-
-		@DynamicPropertySource
-		static void properties(DynamicPropertyRegistry registry) {
-			register(registry);
-			registry.add("latency-lb.priority.enabled", () -> "false");
-		}
 
 		@Test
 		void surgeShouldMakeHealthChecksFailWhenTheyWaitInLine() {

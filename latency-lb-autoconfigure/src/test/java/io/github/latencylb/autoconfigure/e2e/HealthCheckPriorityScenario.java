@@ -63,7 +63,7 @@ final class HealthCheckPriorityScenario {
 				.uri("/health")
 				.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
 				.timeout(Duration.ofSeconds(1))
-				.doOnNext((status) -> (status == 200 ? this.healthOk : this.healthFailed).incrementAndGet())
+				.doOnNext((status) -> ((status == 200) ? this.healthOk : this.healthFailed).incrementAndGet())
 				.onErrorResume((ex) -> {
 					this.healthFailed.incrementAndGet();
 					return Mono.empty();

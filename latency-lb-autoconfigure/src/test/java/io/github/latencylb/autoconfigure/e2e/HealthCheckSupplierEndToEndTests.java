@@ -12,15 +12,11 @@ import io.github.latencylb.core.InstanceState;
 import io.github.latencylb.core.MoveCause;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerSnapshot;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,19 +29,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its checks leaves and only its flows move, and an instance that comes back after the
  * settle period warms up. See docs/suppliers.md.
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.configurations=health-check",
-				"spring.cloud.loadbalancer.health-check.update-results-list=false",
-				"spring.cloud.loadbalancer.health-check.interval=500ms", "latency-lb.slow-start.settle-period=5s" })
-@DirtiesContext
+@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.configurations=health-check",
+		"spring.cloud.loadbalancer.health-check.update-results-list=false",
+		"spring.cloud.loadbalancer.health-check.interval=500ms", "latency-lb.slow-start.settle-period=5s" })
 class HealthCheckSupplierEndToEndTests {
 
 	static final Duration SETTLE = Duration.ofSeconds(5);
 
 	static final TestBackends backends = new TestBackends(3, Duration.ofMillis(1));
+
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
 
 	static {
 		// Up, but failing its health checks when the gateway starts.
@@ -57,17 +51,6 @@ class HealthCheckSupplierEndToEndTests {
 
 	@Autowired
 	SchedulerRegistry registry;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@Test
 	void healthCheckedListShouldComposeWithSettleSlowStartAndFlows() throws InterruptedException {

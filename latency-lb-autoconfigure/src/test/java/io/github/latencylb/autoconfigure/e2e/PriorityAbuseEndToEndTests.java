@@ -7,17 +7,13 @@ import java.util.Map;
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
 import io.github.latencylb.autoconfigure.e2e.ClosedLoopLoad.Group;
 import io.github.latencylb.autoconfigure.e2e.ClosedLoopLoad.Stats;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -34,16 +30,14 @@ import static org.awaitility.Awaitility.await;
  * 0.06x).</li>
  * </ul>
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=2",
-				"latency-lb.retry.max-attempts=1" })
-@DirtiesContext
+@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+		"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.retry.max-attempts=1" })
 class PriorityAbuseEndToEndTests {
 
 	static final WorkerBackends backends = new WorkerBackends(1, 2, Duration.ofMillis(40));
+
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
 
 	static final String BROWSER = "Mozilla/5.0";
 
@@ -54,17 +48,6 @@ class PriorityAbuseEndToEndTests {
 	AdmissionRegistry admission;
 
 	ClosedLoopLoad load;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@BeforeEach
 	void warmUp() {

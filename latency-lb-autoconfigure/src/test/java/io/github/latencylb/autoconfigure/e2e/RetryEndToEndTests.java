@@ -297,6 +297,31 @@ class RetryEndToEndTests {
 		});
 	}
 
+	private static Map<String, String> lastInstanceOfEachFlow(Map<Integer, Result> results, boolean afterKill) {
+		Map<String, String> flows = new HashMap<>();
+		new TreeMap<>(results).values()
+			.stream()
+			.filter((r) -> r.flow() != null && r.status() == 200 && r.afterKill() == afterKill)
+			.forEach((r) -> flows.put(r.flow(), r.instance()));
+		return flows;
+	}
+
+	private static long count(Map<String, String> flows, String instance) {
+		return flows.values().stream().filter(instance::equals).count();
+	}
+
+	private static int backendRequests() {
+		return backends.backends.stream().mapToInt((b) -> b.requests.get()).sum();
+	}
+
+	private HttpClient client(int connections) {
+		ConnectionProvider pool = ConnectionProvider.builder("retry-e2e")
+			.maxConnections(connections)
+			.pendingAcquireMaxCount(-1)
+			.build();
+		return HttpClient.create(pool).baseUrl("http://127.0.0.1:" + this.port).responseTimeout(Duration.ofSeconds(10));
+	}
+
 	/**
 	 * A request turned away by a full queue was never sent: it is retried on the next
 	 * instance whatever its method, the flow is re-pinned there, and the response carries
@@ -447,31 +472,6 @@ class RetryEndToEndTests {
 			throw new AssertionError("no flow homed on " + backendId);
 		}
 
-	}
-
-	private static Map<String, String> lastInstanceOfEachFlow(Map<Integer, Result> results, boolean afterKill) {
-		Map<String, String> flows = new HashMap<>();
-		new TreeMap<>(results).values()
-			.stream()
-			.filter((r) -> r.flow() != null && r.status() == 200 && r.afterKill() == afterKill)
-			.forEach((r) -> flows.put(r.flow(), r.instance()));
-		return flows;
-	}
-
-	private static long count(Map<String, String> flows, String instance) {
-		return flows.values().stream().filter(instance::equals).count();
-	}
-
-	private static int backendRequests() {
-		return backends.backends.stream().mapToInt((b) -> b.requests.get()).sum();
-	}
-
-	private HttpClient client(int connections) {
-		ConnectionProvider pool = ConnectionProvider.builder("retry-e2e")
-			.maxConnections(connections)
-			.pendingAcquireMaxCount(-1)
-			.build();
-		return HttpClient.create(pool).baseUrl("http://127.0.0.1:" + this.port).responseTimeout(Duration.ofSeconds(10));
 	}
 
 	record Result(String flow, boolean afterKill, int status, String instance) {

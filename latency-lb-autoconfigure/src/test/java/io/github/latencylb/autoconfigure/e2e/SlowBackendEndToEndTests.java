@@ -9,16 +9,12 @@ import java.util.Map;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.MoveCause;
 import io.github.latencylb.core.SchedulerSnapshot;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -30,33 +26,20 @@ import static org.awaitility.Awaitility.await;
  * after warm-up it gets less than 10% of keyless traffic, and the flows that lived on it
  * move to other instances while every other flow stays put.
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.latency.window=2s",
-				"latency-lb.latency.min-samples=10", "latency-lb.latency.decay=2s" })
-@DirtiesContext
+@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.latency.window=2s",
+		"latency-lb.latency.min-samples=10", "latency-lb.latency.decay=2s" })
 class SlowBackendEndToEndTests {
 
 	static final TestBackends backends = new TestBackends(4, Duration.ofMillis(10));
+
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends);
 
 	@LocalServerPort
 	int port;
 
 	@Autowired
 	SchedulerRegistry registry;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@Test
 	void slowBackendShouldGetLittleKeylessTrafficAndLoseItsFlows() {

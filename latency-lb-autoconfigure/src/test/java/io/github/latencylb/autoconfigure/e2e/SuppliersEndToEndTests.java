@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.InstanceState;
-import io.github.latencylb.core.MoveCause;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerSnapshot;
 import org.junit.jupiter.api.AfterAll;

@@ -24,7 +24,7 @@ import org.springframework.cloud.client.ServiceInstance;
  * {@code /hang} waits 30 s; {@code /status503} answers 503 Service Unavailable;
  * {@code /actuator/health} answers 503 while the backend is marked unhealthy.
  */
-final class TestBackends implements AutoCloseable {
+final class TestBackends implements LoopbackBackends {
 
 	final List<Backend> backends = new ArrayList<>();
 
@@ -40,6 +40,11 @@ final class TestBackends implements AutoCloseable {
 
 	List<ServiceInstance> instances(String serviceId) {
 		return this.backends.stream().map((b) -> b.instance(serviceId)).toList();
+	}
+
+	@Override
+	public List<Integer> ports() {
+		return this.backends.stream().map((b) -> b.server.port()).toList();
 	}
 
 	@Override

@@ -23,19 +23,15 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,13 +43,8 @@ import static org.awaitility.Awaitility.await;
  * those of the live instances, every permit is free and nothing is in flight; with no
  * instance left, requests fail at once with a 5xx and no admission state remains.
  */
-@SpringBootTest(classes = GatewayTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.cloud.gateway.server.webflux.routes[0].id=svc",
-				"spring.cloud.gateway.server.webflux.routes[0].uri=lb://svc",
-				"spring.cloud.gateway.server.webflux.routes[0].predicates[0]=Path=/**",
-				"spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=2",
-				"latency-lb.queue.timeout=1s" })
-@DirtiesContext
+@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+		"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=1s" })
 class TopologyChurnEndToEndTests {
 
 	static final int CLIENTS = 32;
@@ -63,6 +54,9 @@ class TopologyChurnEndToEndTests {
 	static final Duration PERIOD = Duration.ofSeconds(2);
 
 	static final TestBackends backends = new TestBackends(6, Duration.ofMillis(20));
+
+	@RegisterExtension
+	static final GatewayExtension gateway = new GatewayExtension(backends, 3);
 
 	@LocalServerPort
 	int port;
@@ -81,17 +75,6 @@ class TopologyChurnEndToEndTests {
 
 	@Autowired
 	SimpleReactiveDiscoveryProperties discovery;
-
-	@DynamicPropertySource
-	static void instances(DynamicPropertyRegistry registry) {
-		GatewayEndToEndSupport.registerInstances(registry,
-				backends.backends.subList(0, 3).stream().map((b) -> b.server.port()).toList());
-	}
-
-	@AfterAll
-	static void stopBackends() {
-		backends.close();
-	}
 
 	@Test
 	void churnThenNoInstanceShouldLeaveAdmissionStateExactlyForTheLiveInstances() throws Exception {

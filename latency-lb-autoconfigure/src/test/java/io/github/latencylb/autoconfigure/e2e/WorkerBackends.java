@@ -19,7 +19,7 @@ import reactor.netty.http.server.HttpServer;
  * number of workers; a request (health checks included) occupies a worker for the service
  * time, and requests beyond the workers wait in the backend's own FIFO queue.
  */
-final class WorkerBackends implements AutoCloseable {
+final class WorkerBackends implements LoopbackBackends {
 
 	final List<Backend> backends = new ArrayList<>();
 
@@ -27,6 +27,11 @@ final class WorkerBackends implements AutoCloseable {
 		for (int i = 1; i <= count; i++) {
 			this.backends.add(new Backend("worker-" + i, workers, serviceTime));
 		}
+	}
+
+	@Override
+	public List<Integer> ports() {
+		return this.backends.stream().map((b) -> b.server.port()).toList();
 	}
 
 	@Override

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.InstanceAdmission;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.Permits;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.InstanceAdmission;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.Permits;
 import io.github.latencylb.core.RetryBudget;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
 import io.github.latencylb.core.admission.SemaphorePermitPool;

@@ -8,12 +8,13 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.latencylb.autoconfigure.BootLine;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.InstanceAdmission;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.Permits;
 import io.github.latencylb.autoconfigure.endpoint.LatencyLbEndpoint.InstanceDescriptor;
 import io.github.latencylb.autoconfigure.endpoint.LatencyLbEndpoint.ServiceDescriptor;
 import io.github.latencylb.autoconfigure.endpoint.LatencyLbEndpoint.ServiceSummary;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.InstanceAdmission;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.Permits;
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.Lease;

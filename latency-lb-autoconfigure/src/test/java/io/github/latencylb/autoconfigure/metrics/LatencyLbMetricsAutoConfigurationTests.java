@@ -7,7 +7,6 @@ import io.github.latencylb.autoconfigure.BootLine;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.admission.AdmissionListener;
 import io.github.latencylb.autoconfigure.admission.RetryGlobalFilter.RetryListener;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
@@ -144,7 +143,7 @@ class LatencyLbMetricsAutoConfigurationTests {
 		@Bean
 		SchedulerMeterBinder myBinder(SchedulerRegistry schedulers) {
 			return new SchedulerMeterBinder(schedulers,
-					io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.NONE, Duration.ZERO);
+					io.github.latencylb.autoconfigure.state.AdmissionStateProvider.NONE, Duration.ZERO);
 		}
 
 	}

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider;
-import io.github.latencylb.autoconfigure.endpoint.AdmissionStateProvider.InstanceAdmission;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
+import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.InstanceAdmission;
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Lease;
 import io.github.latencylb.core.Scheduler;

@@ -72,6 +72,8 @@ public class LoadBalancerChooseBenchmark {
 	/**
 	 * A supplier that emits the same list object every time, as Spring Cloud's default
 	 * caching supplier does between refreshes.
+	 * @param n the number of instances
+	 * @return the provider
 	 */
 	static ObjectProvider<ServiceInstanceListSupplier> provider(int n) {
 		List<ServiceInstance> list = serviceInstances(n);

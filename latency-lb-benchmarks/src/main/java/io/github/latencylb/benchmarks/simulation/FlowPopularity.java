@@ -19,7 +19,7 @@ final class FlowPopularity {
 	/**
 	 * Create a popularity law.
 	 * @param flows the number of flows, at least 2
-	 * @param zipfExponent Zipf exponent {@code s >= 0}: flow {@code k} has weight
+	 * @param zipfExponent the Zipf exponent {@code s >= 0}: flow {@code k} has weight
 	 * {@code 1 / k^s}
 	 * @param hotShare share of requests of flow 0, in {@code [0, 1)}; the others share
 	 * the rest by the Zipf law

@@ -281,6 +281,10 @@ public final class ScenarioRun {
 	/**
 	 * Serve a request that holds a permit, then run what follows its response and return
 	 * the permit (handed to the next waiter).
+	 * @param instance the instance
+	 * @param ticket the permit's ticket
+	 * @param work the request's work, in mean service times
+	 * @param responded what follows the response
 	 */
 	private void serve(SimulatedInstance instance, Ticket ticket, double work, Runnable responded) {
 		long service = (long) (work * instance.slowdown * this.scenario.meanServiceMillis() * 1e6);

@@ -15,7 +15,7 @@ final class SimulationReport {
 	 * Render one table per scenario, a row per policy.
 	 * @param scenarios the scenarios, in order
 	 * @param results the results with priority on
-	 * @return Markdown
+	 * @return the Markdown
 	 */
 	static String tables(List<Scenario> scenarios, List<SimulationResult> results) {
 		StringBuilder md = new StringBuilder();
@@ -41,7 +41,7 @@ final class SimulationReport {
 	 * Render the health-check table of the surge: each policy with and without priority.
 	 * @param results every result
 	 * @param scenarioId the surge scenario's id
-	 * @return Markdown
+	 * @return the Markdown
 	 */
 	static String healthChecks(List<SimulationResult> results, String scenarioId) {
 		StringBuilder md = new StringBuilder();
@@ -65,7 +65,7 @@ final class SimulationReport {
 	/**
 	 * Render the hybrid's own counters per scenario.
 	 * @param results every result
-	 * @return Markdown
+	 * @return the Markdown
 	 */
 	static String hybridDetails(List<SimulationResult> results) {
 		StringBuilder md = new StringBuilder();

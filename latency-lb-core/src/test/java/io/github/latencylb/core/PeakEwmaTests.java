@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.within;
  * Specification of {@link PeakEwma}: jumps to a new peak, blends lower samples with
  * weight {@code 1 - exp(-dt / tau)}, decays while idle.
  */
-class PeakEwmaTest {
+class PeakEwmaTests {
 
 	private static final long TAU = 10_000_000_000L;
 

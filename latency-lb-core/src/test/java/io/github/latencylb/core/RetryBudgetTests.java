@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * Tests for {@link RetryBudget}: {@code ratio x requests + minPerSecond x 10} retries
  * over a sliding ten-second window, on a fake clock.
  */
-class RetryBudgetTest {
+class RetryBudgetTests {
 
 	private static final long SECOND = 1_000_000_000L;
 

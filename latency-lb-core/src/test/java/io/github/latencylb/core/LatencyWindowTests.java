@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Specification of {@link LatencyWindow}: percentiles over between half a window and a
  * whole window of samples.
  */
-class LatencyWindowTest {
+class LatencyWindowTests {
 
 	private static final long WINDOW = 10_000_000_000L;
 

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link EjectionBackoff} with literal nanoseconds: base interval 30 s, at most 300 s.
  */
-class EjectionBackoffTest {
+class EjectionBackoffTests {
 
 	private static final long BASE = 30_000_000_000L;
 

@@ -16,14 +16,13 @@ import java.util.random.RandomGenerator;
 
 import org.junit.jupiter.api.Test;
 
-import static io.github.latencylb.core.Fleet.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Specification of {@link Lease}: in flight from start to release, released exactly once,
  * the response recorded at most once, and nothing recorded for a cancelled request.
  */
-class LeaseTest {
+class LeaseTests {
 
 	private final Fleet fleet = new Fleet(SchedulerConfig.ofDefaults(), 3, 41);
 
@@ -63,7 +62,7 @@ class LeaseTest {
 		download.release();
 		SchedulerSnapshot.Instance state = this.fleet.stateOf(this.id);
 		assertThat(state.samples()).isOne();
-		assertThat(state.p50Nanos()).isBetween(ms(39).toNanos(), ms(41).toNanos());
+		assertThat(state.p50Nanos()).isBetween(Fleet.ms(39).toNanos(), Fleet.ms(41).toNanos());
 		// Another one whose body breaks off counts as a failure.
 		Lease broken = this.fleet.hold(this.id);
 		this.fleet.clock.advance(Duration.ofMillis(40));
@@ -90,22 +89,22 @@ class LeaseTest {
 	@Test
 	void recordShouldHappenAtMostOnceAndMeasureTheTimeSinceStart() {
 		Lease lease = this.fleet.hold(this.id);
-		this.fleet.clock.advance(ms(42));
+		this.fleet.clock.advance(Fleet.ms(42));
 		assertThat(lease.recordResponse(false)).isTrue();
-		this.fleet.clock.advance(ms(1000));
+		this.fleet.clock.advance(Fleet.ms(1000));
 		assertThat(lease.recordResponse(true)).isFalse();
 		assertThat(lease.recordFailure()).isFalse();
 		lease.release();
 		SchedulerSnapshot.Instance state = this.fleet.stateOf(this.id);
 		assertThat(state.samples()).isOne();
 		assertThat(state.consecutiveFailures()).isZero();
-		assertThat(state.p50Nanos()).isBetween(ms(42).toNanos(), ms(43).toNanos());
+		assertThat(state.p50Nanos()).isBetween(Fleet.ms(42).toNanos(), Fleet.ms(43).toNanos());
 	}
 
 	@Test
 	void failureShouldCountAsAtLeastTheFailurePenalty() {
 		Lease lease = this.fleet.hold(this.id);
-		this.fleet.clock.advance(ms(3));
+		this.fleet.clock.advance(Fleet.ms(3));
 		lease.recordFailure();
 		lease.release();
 		SchedulerSnapshot.Instance state = this.fleet.stateOf(this.id);

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * no flow ever changes instance, and after warm-up the only fallback is the bounded-load
  * cap placing a new flow.
  */
-class SteadyFleetSimulationTest {
+class SteadyFleetSimulationTests {
 
 	private static final Set<DecisionReason> STEADY = Set.of(DecisionReason.HOME, DecisionReason.PINNED,
 			DecisionReason.NEW_FLOW, DecisionReason.FALLBACK_OVERLOADED);

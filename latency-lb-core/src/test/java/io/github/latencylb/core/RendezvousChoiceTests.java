@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * Specification of {@link RendezvousChoice}: deterministic per key whatever the order of
  * the candidates, uniform over keys, and stable when a losing candidate leaves.
  */
-class RendezvousChoiceTest {
+class RendezvousChoiceTests {
 
 	private static final List<String> CANDIDATES = List.of("10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080");
 

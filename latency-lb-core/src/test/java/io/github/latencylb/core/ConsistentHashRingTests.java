@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.within;
  * of discovery order, weights. Measured with the default 1,000 virtual nodes per unit of
  * weight.
  */
-class ConsistentHashRingTest {
+class ConsistentHashRingTests {
 
 	private static final int VIRTUAL_NODES = SchedulerConfig.ofDefaults().virtualNodes();
 

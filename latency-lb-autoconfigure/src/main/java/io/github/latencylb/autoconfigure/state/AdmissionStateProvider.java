@@ -1,4 +1,4 @@
-package io.github.latencylb.autoconfigure.endpoint;
+package io.github.latencylb.autoconfigure.state;
 
 import java.util.Map;
 import java.util.OptionalDouble;
