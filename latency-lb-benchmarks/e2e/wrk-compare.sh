@@ -89,6 +89,7 @@ run() { # name port
 	rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$1.txt")
 	p50=$(awk '$1=="50%" {print $2}' "$OUT/$1.txt")
 	p99=$(awk '$1=="99%" {print $2}' "$OUT/$1.txt")
+	grep -q "Non-2xx\|Socket errors" "$OUT/$1.txt" && echo "warning: $1 had errors: $(grep 'Non-2xx\|Socket errors' "$OUT/$1.txt")" >&2
 	echo "$1 $rps $p50 $p99"
 }
 
