@@ -23,6 +23,11 @@ public final class HaproxyCompareMain {
 	private HaproxyCompareMain() {
 	}
 
+	/**
+	 * Run one of the commands above.
+	 * @param args the command and its arguments
+	 * @throws Exception if the run fails
+	 */
 	public static void main(String[] args) throws Exception {
 		System.setProperty("sun.net.httpserver.idleInterval", "600");
 		switch (args[0]) {
