@@ -5,13 +5,28 @@
 # About 4 minutes on 2 cores. Extra arguments go to JMH (e.g. -p instances=4 for a quick look; the
 # tables then show only what ran).
 #
+# With --targets first, it runs only issue 8's two same-run comparisons (a known flow's lookup at
+# 1,000,000 tracked flows against a bare ConcurrentHashMap; keyless choose(Request) against Spring's
+# RoundRobinLoadBalancer), prints their ratios and leaves the docs alone (about 1 minute; more JMH
+# options may follow, e.g. -f 2 -wi 5 -i 5 for a steadier figure).
+#
 # Usage: latency-lb-benchmarks/run-jmh.sh [JMH options]
+#        latency-lb-benchmarks/run-jmh.sh --targets [JMH options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -B -q -pl latency-lb-benchmarks -am -DskipTests package
 CP="latency-lb-benchmarks/target/latency-lb-benchmarks-0.1.0-SNAPSHOT.jar:latency-lb-benchmarks/target/lib/*"
 OUT=latency-lb-benchmarks/target/jmh
 mkdir -p "$OUT"
+if [ "${1:-}" = "--targets" ]; then
+	shift
+	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	java -cp "$CP" org.openjdk.jmh.Main 'FlowLookupBenchmark|LoadBalancerChooseBenchmark' \
+		-p flows=0 -p instances=4 -p trackedFlows=1000000 -rf csv -rff "$OUT/targets.csv" "$@" | tee "$OUT/targets.log"
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	java -cp "$CP" io.github.latencylb.benchmarks.jmh.JmhReport --targets "$OUT/targets.csv"
+	exit 0
+fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 java -cp "$CP" org.openjdk.jmh.Main -rf csv -rff "$OUT/results.csv" "$@" | tee "$OUT/jmh.log"
 java -Xms3g -Xmx3g -cp "$CP" io.github.latencylb.benchmarks.jmh.FlowMemory 1000000 32 3 "$OUT/flow-memory.md"

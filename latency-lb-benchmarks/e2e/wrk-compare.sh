@@ -2,13 +2,19 @@
 # End-to-end overhead of latency-lb: the sample gateway with latency-lb against the same gateway with
 # latency-lb.enabled=false (Spring's round robin), both in front of the same loopback backends,
 # driven by wrk in alternating rounds in one run. Loopback only; every process is stopped at the end.
+# Requests look like a browser's: a User-Agent, Accept headers, three ordinary cookies, and half of
+# them one of 10,000 session cookies (the flow key). Both gateways get WARMUP_SECONDS (default 60) of
+# load before timing, in alternating 15 s slices (a JIT-cold gateway is several times slower). The
+# result is the median, over the rounds, of each round's throughput ratio (latency-lb / disabled).
 #
-# Usage: latency-lb-benchmarks/e2e/wrk-compare.sh [rounds] [seconds-per-round] [connections]
+# Usage: latency-lb-benchmarks/e2e/wrk-compare.sh [rounds=5] [seconds-per-round=15] [connections=64]
+#        WARMUP_SECONDS=20 ... for a quick trial only (the figures are then not comparable).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROUNDS=${1:-3}
+ROUNDS=${1:-5}
 SECONDS_PER_ROUND=${2:-15}
 CONNECTIONS=${3:-64}
+WARMUP_SECONDS=${WARMUP_SECONDS:-60}
 BACKENDS=4
 BACKEND_DELAY_MS=${BACKEND_DELAY_MS:-1}
 FIRST_BACKEND_PORT=19101
@@ -57,13 +63,23 @@ for port in $OURS_PORT $BASELINE_PORT; do
 	done
 done
 
-# Half the requests carry one of 10,000 session cookies, half are keyless.
+# Browser-like requests: every one has a User-Agent, Accept headers and three ordinary cookies; half
+# also carry one of 10,000 session cookies (the flow key), half are keyless.
 cat > "$OUT/sessions.lua" <<'LUA'
+local base = "_ga=GA1.2.1418263307.1700000000; consent=necessary%2Canalytics; theme=dark"
+local headers = {
+	["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+	["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+	["Accept-Language"] = "en-GB,en;q=0.9",
+	["Accept-Encoding"] = "gzip, deflate, br",
+}
 request = function()
 	if math.random() < 0.5 then
-		return wrk.format("GET", "/", { ["Cookie"] = "SESSION=s" .. math.random(1, 10000) })
+		headers["Cookie"] = base .. "; SESSION=s" .. math.random(1, 10000)
+	else
+		headers["Cookie"] = base
 	end
-	return wrk.format("GET", "/")
+	return wrk.format("GET", "/", headers)
 end
 LUA
 
@@ -73,14 +89,21 @@ run() { # name port
 	rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$1.txt")
 	p50=$(awk '$1=="50%" {print $2}' "$OUT/$1.txt")
 	p99=$(awk '$1=="99%" {print $2}' "$OUT/$1.txt")
+	grep -q "Non-2xx\|Socket errors" "$OUT/$1.txt" && echo "warning: $1 had errors: $(grep 'Non-2xx\|Socket errors' "$OUT/$1.txt")" >&2
 	echo "$1 $rps $p50 $p99"
 }
 
-# Warm-up both JVMs, then alternate so that machine noise hits both alike.
-for _ in 1 2; do
-	wrk -t2 -c"$CONNECTIONS" -d15s -s "$OUT/sessions.lua" "http://127.0.0.1:$OURS_PORT/" >/dev/null
-	wrk -t2 -c"$CONNECTIONS" -d15s -s "$OUT/sessions.lua" "http://127.0.0.1:$BASELINE_PORT/" >/dev/null
+# Warm up both JVMs in alternating slices of at most 15 s, WARMUP_SECONDS each, then alternate
+# rounds so that machine noise hits both alike.
+[ "$WARMUP_SECONDS" -ge 60 ] || echo "warning: WARMUP_SECONDS=$WARMUP_SECONDS < 60: a trial, not a measurement" >&2
+warmed=0
+while [ "$warmed" -lt "$WARMUP_SECONDS" ]; do
+	slice=$((WARMUP_SECONDS - warmed < 15 ? WARMUP_SECONDS - warmed : 15))
+	wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$OURS_PORT/" >/dev/null
+	wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$BASELINE_PORT/" >/dev/null
+	warmed=$((warmed + slice))
 done
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "round gateway requests/s p50 p99" | tee "$OUT/summary.txt"
 for r in $(seq 1 "$ROUNDS"); do
 	# Alternate which one goes first.
@@ -92,7 +115,13 @@ for r in $(seq 1 "$ROUNDS"); do
 		echo "$r $(run "ours-$r" $OURS_PORT)" | tee -a "$OUT/summary.txt"
 	fi
 done
-awk 'NR > 1 { split($2, name, "-"); sum[name[1]] += $3; n[name[1]]++ }
-	END { o = sum["ours"] / n["ours"]; b = sum["baseline"] / n["baseline"];
-		printf "mean requests/s: latency-lb %.0f, round robin %.0f, ratio %.3f (overhead %.1f%%)\n", o, b, o / b, (1 - o / b) * 100 }' \
+# Each round's ratio, then their median (and the means, for reference).
+awk -v load="$LOAD_BEFORE $(cut -d' ' -f1-3 /proc/loadavg)" 'NR > 1 { split($2, name, "-"); rps[$1, name[1]] = $3; sum[name[1]] += $3; n[name[1]]++; if ($1 > rounds) rounds = $1 }
+	END {
+		for (r = 1; r <= rounds; r++) { ratio[r] = rps[r, "ours"] / rps[r, "baseline"]; printf "round %d ratio %.3f\n", r, ratio[r] }
+		for (i = 1; i <= rounds; i++) for (j = i + 1; j <= rounds; j++) if (ratio[j] < ratio[i]) { t = ratio[i]; ratio[i] = ratio[j]; ratio[j] = t }
+		median = (rounds % 2) ? ratio[(rounds + 1) / 2] : (ratio[rounds / 2] + ratio[rounds / 2 + 1]) / 2
+		o = sum["ours"] / n["ours"]; b = sum["baseline"] / n["baseline"]
+		printf "mean requests/s: latency-lb %.0f, latency-lb.enabled=false %.0f\n", o, b
+		printf "MEDIAN RATIO over %d alternated rounds: %.3f (overhead %.1f%%); load average 1/5/15 before/after timing: %s\n", rounds, median, (1 - median) * 100, load }' \
 	"$OUT/summary.txt" | tee -a "$OUT/summary.txt"

@@ -27,6 +27,10 @@ public final class JmhReport {
 	}
 
 	public static void main(String[] args) throws IOException {
+		if (args.length == 2 && args[0].equals("--targets")) {
+			System.out.print(targets(parse(Files.readAllLines(Path.of(args[1])))));
+			return;
+		}
 		List<Row> rows = parse(Files.readAllLines(Path.of(args[0])));
 		String memory = Files.exists(Path.of(args[1])) ? Files.readString(Path.of(args[1])) : "(not measured)\n";
 		StringBuilder md = new StringBuilder();
@@ -42,6 +46,7 @@ public final class JmhReport {
 		md.append('\n').append(grid(rows, "MapLookupBaselineBenchmark.caffeineGet"));
 		md.append("\n#### Through Spring Cloud LoadBalancer: `choose(Request)` (ns/op)\n\n");
 		md.append(versus(rows));
+		md.append(targets(rows));
 		md.append("\n#### Heap per tracked flow (32 instances, default configuration)\n\n").append(memory);
 		System.out.print(md);
 		if (MarkdownRegion.replace(Path.of(args[2]), BEGIN, END, md.toString())) {
@@ -73,6 +78,49 @@ public final class JmhReport {
 		return md.toString();
 	}
 
+	/**
+	 * Issue 8's two targets as ratios measured in the same run: a known flow's lookup
+	 * ({@link FlowLookupBenchmark}) against a bare map of the same keys (target at most
+	 * 3x), and keyless {@code choose(Request)} of ours against Spring's round robin
+	 * ({@link LoadBalancerChooseBenchmark}, {@code flows = 0}; target at most 1.3x).
+	 * @param rows the results
+	 * @return a Markdown section, empty if neither benchmark ran
+	 */
+	static String targets(List<Row> rows) {
+		StringBuilder md = new StringBuilder();
+		Map<String, Row> maps = new LinkedHashMap<>();
+		rows.stream()
+			.filter((row) -> row.benchmark.endsWith("FlowLookupBenchmark.concurrentHashMap"))
+			.forEach((row) -> maps.put(row.flows, row));
+		for (Row row : rows) {
+			Row map = maps.get(row.flows);
+			if (row.benchmark.endsWith("FlowLookupBenchmark.scheduler") && map != null) {
+				md.append(String.format(Locale.ROOT,
+						"| known-flow `chooseForFlow` at %s tracked flows | %s | "
+								+ "bare `ConcurrentHashMap` get | %s | %.2fx | 3x |%n",
+						row.flows, row.cell(), map.cell(), row.score / map.score));
+			}
+		}
+		Map<String, Row> roundRobin = new LinkedHashMap<>();
+		rows.stream()
+			.filter((row) -> row.benchmark.endsWith("springRoundRobin"))
+			.forEach((row) -> roundRobin.put(row.instances, row));
+		for (Row row : rows) {
+			Row rr = roundRobin.get(row.instances);
+			if (row.benchmark.endsWith("latencyLb") && "0".equals(row.flows) && rr != null) {
+				md.append(String.format(Locale.ROOT,
+						"| keyless `choose(Request)`, %s instances | %s | "
+								+ "`RoundRobinLoadBalancer` | %s | %.2fx | 1.3x |%n",
+						row.instances, row.cell(), rr.cell(), row.score / rr.score));
+			}
+		}
+		if (md.length() == 0) {
+			return "";
+		}
+		return "\n#### Issue 8 targets, same run (ns/op)\n\n| ours | ns/op | control | ns/op | ratio | target |\n"
+				+ "| --- | ---: | --- | ---: | ---: | ---: |\n" + md;
+	}
+
 	private static String versus(List<Row> rows) {
 		Map<String, Row> roundRobin = new LinkedHashMap<>();
 		for (Row row : rows) {
@@ -101,6 +149,7 @@ public final class JmhReport {
 		int error = header.indexOf("Score Error (99.9%)");
 		int flows = header.indexOf("Param: flows");
 		int instances = header.indexOf("Param: instances");
+		int tracked = header.indexOf("Param: trackedFlows");
 		List<Row> rows = new ArrayList<>();
 		for (String line : lines.subList(1, lines.size())) {
 			if (line.isBlank()) {
@@ -108,7 +157,7 @@ public final class JmhReport {
 			}
 			List<String> f = split(line);
 			rows.add(new Row(f.get(benchmark), Double.parseDouble(f.get(score)), parseOrNaN(f.get(error)),
-					field(f, flows), field(f, instances)));
+					field(f, flows).isEmpty() ? field(f, tracked) : field(f, flows), field(f, instances)));
 		}
 		return rows;
 	}
