@@ -18,7 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * is older than {@code outstandingFactor x fleetMedian}, the increment it will at least
  * contribute, {@code x(age) - k}, is added to {@code S} for the verdict (not stored: it
  * is replaced by the next report and dropped at the next response; the request's response
- * later enters {@code S} once, as a normal sample).
+ * later enters {@code S} once, as a normal sample). With the defaults an outstanding
+ * request alone never trips the test (its term is at most {@code 3 - ln 3 = 1.9 < h}):
+ * under exponential service a healthy instance's oldest request passes 7.5 medians (150
+ * ms at a 20 ms median) about once in 200 requests, so age alone cannot flag within 150
+ * ms without false alarms; it shortens detection once a few slow responses have raised
+ * {@code S} (three 10x responses plus a 150 ms old request trip it).
  * <p>
  * <b>Run lengths with the defaults</b> ({@link CusumConfig#ofDefaults()}: {@code k =
  * ln 3}, {@code h = 4}, {@code x} clamped to {@code [-2, 3]}), for exponential service

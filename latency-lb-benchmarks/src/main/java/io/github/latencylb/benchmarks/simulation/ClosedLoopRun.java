@@ -2,10 +2,12 @@ package io.github.latencylb.benchmarks.simulation;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 import io.github.latencylb.benchmarks.simulation.ClosedLoopScenario.Slowdown;
 import io.github.latencylb.benchmarks.simulation.Policy.Pick;
@@ -99,7 +101,7 @@ public final class ClosedLoopRun {
 			this.flowHashes[i] = StableHash.hash(seed, i);
 		}
 		this.lastInstance = new int[flows];
-		java.util.Arrays.fill(this.lastInstance, -1);
+		Arrays.fill(this.lastInstance, -1);
 		this.measureFrom = scenario.measureFrom().toNanos();
 		this.end = scenario.duration().toNanos();
 		this.slowdownAt = scenario.changes().isEmpty() ? -1 : scenario.changes().get(0).at().toNanos();
@@ -209,7 +211,7 @@ public final class ClosedLoopRun {
 		}
 		this.loop.at(start + this.scenario.healthCheckMillis() * 1_000_000, this::healthCheck);
 		boolean measured = start >= this.measureFrom;
-		java.util.function.Consumer<Boolean> done = (ok) -> {
+		Consumer<Boolean> done = (ok) -> {
 			if (measured && this.clock.nanoTime() <= this.end) {
 				this.healthChecks++;
 				boolean inTime = this.clock.nanoTime() - start <= HEALTH_CHECK_TIMEOUT;
@@ -226,7 +228,7 @@ public final class ClosedLoopRun {
 	}
 
 	private void admit(SimulatedInstance instance, Pick pick, int priorityClass, long deadline,
-			java.util.function.Consumer<Boolean> done) {
+			Consumer<Boolean> done) {
 		Ticket ticket = instance.queue.acquire(priorityClass, 0, deadline);
 		ticket.granted().whenComplete((granted, ex) -> {
 			if (ex != null) {
