@@ -7,14 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 import io.github.latencylb.benchmarks.simulation.Policy.Pick;
-import io.github.latencylb.core.AdmissionView;
 import io.github.latencylb.core.StableHash;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
 import io.github.latencylb.core.admission.Ticket;
-import org.HdrHistogram.Histogram;
 
 /**
  * Runs one policy on one scenario, in simulated time, and measures it. Requests arrive as
@@ -50,8 +47,6 @@ public final class ScenarioRun {
 
 	static final long EXPIRY_TICK = Duration.ofMillis(5).toNanos();
 
-	private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(10);
-
 	private final Scenario scenario;
 
 	private final PolicyKind kind;
@@ -86,37 +81,7 @@ public final class ScenarioRun {
 
 	private boolean stopped;
 
-	private long requests;
-
-	private long failed;
-
-	private long forcedMoves;
-
-	private long unforcedMoves;
-
-	private long healthChecks;
-
-	private long healthChecksPassed;
-
-	private long healthChecksQueueFull;
-
-	private long healthChecksExpired;
-
-	private long windowHealthChecks;
-
-	private long windowHealthChecksPassed;
-
-	private double peakToMeanSum;
-
-	private int peakToMeanWindows;
-
-	private final Histogram latency = new Histogram(1, HIGHEST_MICROS, 3);
-
-	private final Histogram windowLatency = new Histogram(1, HIGHEST_MICROS, 3);
-
-	private final List<Double> windowP99 = new ArrayList<>();
-
-	private final List<Double> windowHealthOk = new ArrayList<>();
+	private final RunMetrics metrics = new RunMetrics();
 
 	private ScenarioRun(Scenario scenario, PolicyKind kind, boolean priority, long seed) {
 		this.scenario = scenario;
@@ -132,20 +97,7 @@ public final class ScenarioRun {
 		this.lastInstance = new int[scenario.flows()];
 		java.util.Arrays.fill(this.lastInstance, -1);
 		this.lastFailed = new boolean[scenario.flows()];
-		AdmissionView admission = new AdmissionView() {
-
-			@Override
-			public boolean hasFreePermit(String instanceId) {
-				return ScenarioRun.this.byId.get(instanceId).permits.availablePermits() > 0;
-			}
-
-			@Override
-			public int queueLength(String instanceId) {
-				return ScenarioRun.this.byId.get(instanceId).queue.queueLength();
-			}
-
-		};
-		this.policy = kind.create(this.clock, new SplittableRandom(seed * 31 + 17), admission);
+		this.policy = kind.create(this.clock, new SplittableRandom(seed * 31 + 17), new QueueAdmissionView(this.byId));
 	}
 
 	/**
@@ -177,12 +129,7 @@ public final class ScenarioRun {
 		this.loop.at(end, () -> this.stopped = true);
 		// Arrivals and health checks stop at the end; what was sent still completes.
 		this.loop.runUntil(end + QUEUE_TIMEOUT + Duration.ofMinutes(1).toNanos());
-		return new SimulationResult(this.scenario.id(), this.kind, this.priority, this.requests, this.failed,
-				millis(this.latency, 50), millis(this.latency, 99), millis(this.latency, 99.9), this.forcedMoves,
-				this.unforcedMoves, (this.peakToMeanWindows > 0) ? this.peakToMeanSum / this.peakToMeanWindows : 0,
-				this.healthChecks, this.healthChecksPassed, this.healthChecksQueueFull, this.healthChecksExpired,
-				details(), this.windowP99.stream().mapToDouble(Double::doubleValue).toArray(),
-				this.windowHealthOk.stream().mapToDouble(Double::doubleValue).toArray());
+		return this.metrics.result(this.scenario.id(), this.kind, this.priority, details());
 	}
 
 	private void setLoad(double load) {
@@ -208,15 +155,15 @@ public final class ScenarioRun {
 		long now = this.clock.nanoTime();
 		Pick pick = this.policy.choose(this.flowKeys[flow], false);
 		SimulatedInstance instance = this.byId.get(pick.instanceId());
-		this.requests++;
+		this.metrics.requests++;
 		instance.windowDispatched++;
 		int previous = this.lastInstance[flow];
 		if (previous >= 0 && previous != instance.index) {
 			if (!this.all.get(previous).present || pick.forcedMove() || this.lastFailed[flow]) {
-				this.forcedMoves++;
+				this.metrics.forcedMoves++;
 			}
 			else {
-				this.unforcedMoves++;
+				this.metrics.unforcedMoves++;
 			}
 		}
 		this.lastInstance[flow] = instance.index;
@@ -225,7 +172,7 @@ public final class ScenarioRun {
 		ticket.granted().whenComplete((granted, ex) -> {
 			if (ex != null) {
 				pick.completed(true);
-				this.failed++;
+				this.metrics.failed++;
 				if (this.lastInstance[flow] == instance.index) {
 					this.lastFailed[flow] = true;
 				}
@@ -234,9 +181,7 @@ public final class ScenarioRun {
 			pick.admitted();
 			serve(instance, ticket, work, () -> {
 				pick.completed(false);
-				long micros = Math.max(1, (this.clock.nanoTime() - now) / 1000);
-				this.latency.recordValue(Math.min(micros, HIGHEST_MICROS));
-				this.windowLatency.recordValue(Math.min(micros, HIGHEST_MICROS));
+				this.metrics.recordLatency(this.clock.nanoTime() - now);
 			});
 		});
 	}
@@ -250,8 +195,8 @@ public final class ScenarioRun {
 		long now = this.clock.nanoTime();
 		Pick pick = this.policy.choose(0, true);
 		SimulatedInstance instance = this.byId.get(pick.instanceId());
-		this.healthChecks++;
-		this.windowHealthChecks++;
+		this.metrics.healthChecks++;
+		this.metrics.windowHealthChecks++;
 		int priorityClass = this.priority ? HEALTH_CHECK_CLASS : 0;
 		Ticket ticket = instance.queue.acquire(priorityClass, 0, now + HEALTH_CHECK_TIMEOUT);
 		ticket.granted().whenComplete((granted, ex) -> {
@@ -259,10 +204,10 @@ public final class ScenarioRun {
 				pick.completed(true);
 				if (ex instanceof AdmissionRejectedException rejected
 						&& rejected.cause() == AdmissionRejectedException.Cause.FULL) {
-					this.healthChecksQueueFull++;
+					this.metrics.healthChecksQueueFull++;
 				}
 				else {
-					this.healthChecksExpired++;
+					this.metrics.healthChecksExpired++;
 				}
 				return;
 			}
@@ -271,8 +216,8 @@ public final class ScenarioRun {
 				boolean inTime = this.clock.nanoTime() - now <= HEALTH_CHECK_TIMEOUT;
 				pick.completed(!inTime);
 				if (inTime) {
-					this.healthChecksPassed++;
-					this.windowHealthChecksPassed++;
+					this.metrics.healthChecksPassed++;
+					this.metrics.windowHealthChecksPassed++;
 				}
 			});
 		});
@@ -296,40 +241,13 @@ public final class ScenarioRun {
 
 	private void expiryTick() {
 		long now = this.clock.nanoTime();
-		boolean waiting = false;
-		for (SimulatedInstance instance : this.all) {
-			if (instance.queue.queueLength() > 0) {
-				instance.queue.expireOverdue(now);
-				waiting |= instance.queue.queueLength() > 0;
-			}
-		}
-		if (!this.stopped || waiting) {
+		if (SimulatedInstance.expireOverdue(this.all, now) || !this.stopped) {
 			this.loop.at(now + EXPIRY_TICK, this::expiryTick);
 		}
 	}
 
 	private void windowTick() {
-		long max = 0;
-		long sum = 0;
-		int present = 0;
-		for (SimulatedInstance instance : this.all) {
-			if (instance.present) {
-				max = Math.max(max, instance.windowDispatched);
-				sum += instance.windowDispatched;
-				present++;
-			}
-			instance.windowDispatched = 0;
-		}
-		if (sum > 0) {
-			this.peakToMeanSum += max / ((double) sum / present);
-			this.peakToMeanWindows++;
-		}
-		this.windowP99.add(millis(this.windowLatency, 99));
-		this.windowLatency.reset();
-		this.windowHealthOk.add((this.windowHealthChecks > 0)
-				? (double) this.windowHealthChecksPassed / this.windowHealthChecks : Double.NaN);
-		this.windowHealthChecks = 0;
-		this.windowHealthChecksPassed = 0;
+		this.metrics.closeWindow(this.all);
 		if (!this.stopped) {
 			this.loop.at(this.clock.nanoTime() + WINDOW, this::windowTick);
 		}
@@ -354,10 +272,6 @@ public final class ScenarioRun {
 
 	private String details() {
 		return (this.policy instanceof HybridPolicy hybrid) ? hybrid.details() : "";
-	}
-
-	private static double millis(Histogram histogram, double percentile) {
-		return (histogram.getTotalCount() > 0) ? histogram.getValueAtPercentile(percentile) / 1000.0 : Double.NaN;
 	}
 
 	private final class Control implements Scenario.FleetControl {

@@ -1,5 +1,7 @@
 package io.github.latencylb.benchmarks.simulation;
 
+import java.util.List;
+
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
@@ -38,6 +40,23 @@ final class SimulatedInstance {
 		// Health checks are the capped class, with the starter's default cap.
 		this.queue = new PriorityAdmissionQueue(this.permits, maxQueue,
 				new CappedClass(ScenarioRun.HEALTH_CHECK_CLASS, 2, 5, 0), clock);
+	}
+
+	/**
+	 * Expire the overdue waiters of every instance.
+	 * @param instances the instances
+	 * @param nowNanos the current time
+	 * @return whether any request still waits
+	 */
+	static boolean expireOverdue(List<SimulatedInstance> instances, long nowNanos) {
+		boolean waiting = false;
+		for (SimulatedInstance instance : instances) {
+			if (instance.queue.queueLength() > 0) {
+				instance.queue.expireOverdue(nowNanos);
+				waiting |= instance.queue.queueLength() > 0;
+			}
+		}
+		return waiting;
 	}
 
 }

@@ -1,0 +1,31 @@
+package io.github.latencylb.core;
+
+/**
+ * Knobs of the {@link HotFlowOverflow} rule.
+ *
+ * @param budgetFactor a flow's wait budget at its home, as a multiple of the fleet's p95
+ * latency
+ * @param minBudgetNanos the least wait budget, whatever the fleet's latency (so a cold
+ * fleet with no samples still waits out a burst)
+ */
+public record FlowWaitConfig(double budgetFactor, long minBudgetNanos) {
+
+	/**
+	 * Validate the knobs.
+	 */
+	public FlowWaitConfig {
+		if (!(budgetFactor >= 0) || minBudgetNanos < 0) {
+			throw new IllegalArgumentException(
+					"budgetFactor and minBudgetNanos must be >= 0, were " + budgetFactor + " and " + minBudgetNanos);
+		}
+	}
+
+	/**
+	 * Return the defaults: a budget of 2x the fleet's p95, at least 10 ms.
+	 * @return the defaults
+	 */
+	public static FlowWaitConfig ofDefaults() {
+		return new FlowWaitConfig(2.0, 10_000_000L);
+	}
+
+}

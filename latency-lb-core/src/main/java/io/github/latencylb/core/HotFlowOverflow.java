@@ -1,0 +1,93 @@
+package io.github.latencylb.core;
+
+/**
+ * Whether a keyed request whose home instance is full waits in the home's queue or
+ * overflows to another instance. Only hot flows spill: a flow overflows when it holds
+ * more than its fair share of the home's requests in flight, that is more than
+ * {@code max(1, concurrency / flowsInFlight)}: in practice more than one request. Any
+ * other flow waits at home as long as its expected wait, {@code (queuePosition + 1) x
+ * serviceTime / concurrency}, fits within its latency budget,
+ * {@code max(minBudget, budgetFactor x fleetP95)}; past the budget the home is overloaded
+ * for that flow and it overflows too. Stateless and thread-safe.
+ */
+public final class HotFlowOverflow {
+
+	private final FlowWaitConfig config;
+
+	/**
+	 * Create the rule.
+	 * @param config the knobs
+	 */
+	public HotFlowOverflow(FlowWaitConfig config) {
+		this.config = config;
+	}
+
+	/**
+	 * Decide for one request.
+	 * @param flowInflight requests of the flow in flight at its home (not counting this
+	 * one)
+	 * @param flowsInflight distinct flows with requests in flight at the home
+	 * @param concurrency the home's permits
+	 * @param queuePosition requests already waiting ahead in the home's queue
+	 * @param serviceNanos the home's recent service time (for example its median or
+	 * decaying average latency)
+	 * @param fleetP95Nanos the fleet's p95 latency ({@code <= 0} when unknown: the
+	 * minimum budget applies)
+	 * @return the verdict
+	 */
+	public Verdict decide(int flowInflight, int flowsInflight, int concurrency, int queuePosition, long serviceNanos,
+			long fleetP95Nanos) {
+		int fairShare = Math.max(1, concurrency / Math.max(1, flowsInflight));
+		if (flowInflight > fairShare) {
+			return Verdict.OVERFLOW_HOT;
+		}
+		return (expectedWaitNanos(concurrency, queuePosition, serviceNanos) <= budgetNanos(fleetP95Nanos))
+				? Verdict.WAIT : Verdict.OVERFLOW_OVER_BUDGET;
+	}
+
+	/**
+	 * Return the expected wait of a request joining the queue behind
+	 * {@code queuePosition} others.
+	 * @param concurrency the instance's permits
+	 * @param queuePosition requests ahead
+	 * @param serviceNanos the instance's recent service time
+	 * @return nanoseconds
+	 */
+	public long expectedWaitNanos(int concurrency, int queuePosition, long serviceNanos) {
+		return (long) ((queuePosition + 1.0) * Math.max(0, serviceNanos) / Math.max(1, concurrency));
+	}
+
+	/**
+	 * Return a flow's wait budget.
+	 * @param fleetP95Nanos the fleet's p95 latency, {@code <= 0} when unknown
+	 * @return nanoseconds
+	 */
+	public long budgetNanos(long fleetP95Nanos) {
+		return Math.max(this.config.minBudgetNanos(), (long) (this.config.budgetFactor() * Math.max(0, fleetP95Nanos)));
+	}
+
+	/**
+	 * What a request whose home is full does.
+	 */
+	public enum Verdict {
+
+		/** Wait in the home's queue. */
+		WAIT,
+
+		/** Overflow: the flow holds more than its fair share of the home. */
+		OVERFLOW_HOT,
+
+		/** Overflow: the expected wait exceeds the flow's budget (home overloaded). */
+		OVERFLOW_OVER_BUDGET;
+
+		/**
+		 * Return whether the request goes elsewhere.
+		 * @return whether it overflows
+		 */
+		public boolean overflows() {
+			return this != WAIT;
+		}
+
+	}
+
+}
