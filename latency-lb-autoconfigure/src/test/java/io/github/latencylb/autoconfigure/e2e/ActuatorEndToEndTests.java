@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * mapper writes them) and the scheduler's meters on the metrics endpoint. Runs on both
  * Spring Boot lines, whose actuators serialize with different Jackson versions.
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 		"management.endpoints.web.exposure.include=latencylb,metrics" })
 class ActuatorEndToEndTests {
 

@@ -41,7 +41,7 @@ import static org.awaitility.Awaitility.await;
  * give up at random. Afterwards every bulkhead (ours and as Resilience4j sees it) is full
  * again, every queue empty and nothing is in flight.
  */
-@GatewayEndToEndTest(
+@GatewayEndToEndTests(
 		properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=3",
 				"latency-lb.queue.timeout=200ms", "latency-lb.queue.max-length=20" })
 class AdmissionLeakEndToEndTests {

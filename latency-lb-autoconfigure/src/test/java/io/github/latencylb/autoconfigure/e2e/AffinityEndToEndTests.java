@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one instance, the gateway answers malformed keys without error, and removing a backend
  * moves only the flows it held.
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false" })
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false" })
 class AffinityEndToEndTests {
 
 	static final TestBackends backends = new TestBackends(4, Duration.ofMillis(2));

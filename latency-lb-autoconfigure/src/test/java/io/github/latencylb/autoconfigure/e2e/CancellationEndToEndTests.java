@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
  * count goes back to zero (Gateway does not call the load-balancer lifecycle on
  * cancellation; our filter releases in {@code doFinally}).
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false" })
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false" })
 class CancellationEndToEndTests {
 
 	static final TestBackends backends = new TestBackends(2, Duration.ofMillis(1));

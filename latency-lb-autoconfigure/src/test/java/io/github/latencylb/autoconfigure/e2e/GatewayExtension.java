@@ -25,7 +25,7 @@ import org.springframework.util.ReflectionUtils;
 /**
  * The set-up of an end-to-end test: loopback backends, started with the test class, that
  * become the instances of service {@code svc} in the gateway of a
- * {@link GatewayEndToEndTest}, and are stopped after the class. Declare it as a static
+ * {@link GatewayEndToEndTests}, and are stopped after the class. Declare it as a static
  * field: <pre class="code">
  * static final TestBackends backends = new TestBackends(2, Duration.ofMillis(1));
  *
@@ -95,7 +95,7 @@ final class GatewayExtension implements AfterAllCallback {
 			}
 		}
 		throw new IllegalStateException(
-				testClass.getName() + " is a @GatewayEndToEndTest without a static GatewayExtension field");
+				testClass.getName() + " is a @GatewayEndToEndTests without a static GatewayExtension field");
 	}
 
 	/**
@@ -108,7 +108,7 @@ final class GatewayExtension implements AfterAllCallback {
 		public ContextCustomizer createContextCustomizer(Class<?> testClass,
 				List<ContextConfigurationAttributes> configAttributes) {
 			if (!MergedAnnotations.from(testClass, SearchStrategy.TYPE_HIERARCHY)
-				.isPresent(GatewayEndToEndTest.class)) {
+				.isPresent(GatewayEndToEndTests.class)) {
 				return null;
 			}
 			return new RouteCustomizer(testClass);

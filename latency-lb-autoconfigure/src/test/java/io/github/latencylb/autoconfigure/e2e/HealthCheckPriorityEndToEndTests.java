@@ -37,7 +37,7 @@ class HealthCheckPriorityEndToEndTests {
 	}
 
 	@Nested
-	@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+	@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 			"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=2500ms",
 			"latency-lb.retry.max-attempts=1" })
 	class WithPriority {
@@ -65,7 +65,7 @@ class HealthCheckPriorityEndToEndTests {
 	}
 
 	@Nested
-	@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+	@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 			"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=2500ms",
 			"latency-lb.retry.max-attempts=1", "latency-lb.priority.enabled=false" })
 	class WithoutPriority {

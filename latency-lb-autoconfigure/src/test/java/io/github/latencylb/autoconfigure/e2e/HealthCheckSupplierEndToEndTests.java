@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its checks leaves and only its flows move, and an instance that comes back after the
  * settle period warms up. See docs/suppliers.md.
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.configurations=health-check",
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.configurations=health-check",
 		"spring.cloud.loadbalancer.health-check.update-results-list=false",
 		"spring.cloud.loadbalancer.health-check.interval=500ms", "latency-lb.slow-start.settle-period=5s" })
 class HealthCheckSupplierEndToEndTests {

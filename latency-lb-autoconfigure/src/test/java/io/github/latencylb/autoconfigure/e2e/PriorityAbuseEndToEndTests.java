@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
  * 0.06x).</li>
  * </ul>
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 		"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.retry.max-attempts=1" })
 class PriorityAbuseEndToEndTests {
 

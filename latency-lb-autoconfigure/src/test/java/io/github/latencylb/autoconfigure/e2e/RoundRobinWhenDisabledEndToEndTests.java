@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * With {@code latency-lb.enabled=false}, the same gateway uses Spring's round robin: one
  * cookie's requests are spread evenly over every backend.
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.enabled=false" })
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.enabled=false" })
 class RoundRobinWhenDisabledEndToEndTests {
 
 	static final TestBackends backends = new TestBackends(4, Duration.ofMillis(1));

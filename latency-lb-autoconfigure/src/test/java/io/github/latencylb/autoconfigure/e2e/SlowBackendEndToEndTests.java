@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
  * after warm-up it gets less than 10% of keyless traffic, and the flows that lived on it
  * move to other instances while every other flow stays put.
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.latency.window=2s",
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.latency.window=2s",
 		"latency-lb.latency.min-samples=10", "latency-lb.latency.decay=2s" })
 class SlowBackendEndToEndTests {
 

@@ -43,7 +43,7 @@ import static org.awaitility.Awaitility.await;
  * those of the live instances, every permit is free and nothing is in flight; with no
  * instance left, requests fail at once with a 5xx and no admission state remains.
  */
-@GatewayEndToEndTest(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
+@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 		"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=1s" })
 class TopologyChurnEndToEndTests {
 

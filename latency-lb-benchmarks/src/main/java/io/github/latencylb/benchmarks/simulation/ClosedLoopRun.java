@@ -248,6 +248,9 @@ public final class ClosedLoopRun {
 	/**
 	 * Serve a request that holds a permit, then report its response and return the
 	 * permit.
+	 * @param instance the instance serving it
+	 * @param release gives the permit back
+	 * @param responded reports the response
 	 */
 	private void serve(SimulatedInstance instance, Runnable release, Runnable responded) {
 		double work = this.scenario.exponential() ? -Math.log(1 - this.random.nextDouble()) : 1.0;

@@ -1,0 +1,69 @@
+package io.github.latencylb.core;
+
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The scheduler reads admission state through each instance's {@link AdmissionHandle},
+ * resolved once per instance, never by looking an instance id up on a decision.
+ */
+class SchedulerAdmissionHandleTests {
+
+	private final FakeClock clock = new FakeClock(5_000_000_000L);
+
+	private final Scheduler scheduler = new Scheduler("svc", SchedulerConfig.ofDefaults(), this.clock,
+			new SplittableRandom(11));
+
+	private final AtomicBoolean aSaturated = new AtomicBoolean();
+
+	@Test
+	void decisionsShouldReadTheResolvedHandlesOnly() {
+		this.scheduler.setAdmissionView(new AdmissionView() {
+
+			@Override
+			public boolean hasFreePermit(String instanceId) {
+				throw new AssertionError("looked up " + instanceId);
+			}
+
+			@Override
+			public int queueLength(String instanceId) {
+				throw new AssertionError("looked up " + instanceId);
+			}
+
+			@Override
+			public AdmissionHandle handle(String instanceId) {
+				return new AdmissionHandle() {
+
+					@Override
+					public boolean hasFreePermit() {
+						return !instanceId.equals("a") || !SchedulerAdmissionHandleTests.this.aSaturated.get();
+					}
+
+					@Override
+					public boolean saturated() {
+						return instanceId.equals("a") && SchedulerAdmissionHandleTests.this.aSaturated.get();
+					}
+
+				};
+			}
+
+		});
+		this.scheduler.updateInstances(
+				List.of(new WeightedInstance("a", 1), new WeightedInstance("b", 1), new WeightedInstance("c", 1)));
+		this.aSaturated.set(true);
+		for (long key = 1; key <= 300; key++) {
+			Decision flow = this.scheduler.chooseForFlow(key * 0x9E3779B97F4A7C15L, Set.of());
+			assertThat(flow.instanceId()).isNotEqualTo("a");
+			assertThat(this.scheduler.chooseKeyless(Set.of()).instanceId()).isNotEqualTo("a");
+		}
+		assertThat(this.scheduler.decisionCount(DecisionReason.FALLBACK_OVERLOADED)).isPositive();
+	}
+
+}
