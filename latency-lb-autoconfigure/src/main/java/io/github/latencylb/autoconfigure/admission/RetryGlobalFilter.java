@@ -171,6 +171,9 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 			context.endAttempt(LatencyLbResponse.End.FAILURE, null);
 			throw ex;
 		}
+		// Ended as the signal arrives, before it goes on: a retry that an error (or a
+		// retriable status) leads to starts the next attempt at once, on this thread, and
+		// an end after the signal (doFinally) would end that next attempt instead.
 		return rest.doOnSuccess((ignored) -> {
 			LatencyLbResponse attempt = context.getAttempt();
 			if (attempt != null) {
@@ -180,11 +183,16 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 					admission.onEventStream(attempt);
 				}
 			}
-		}).doFinally((signal) -> {
-			if (signal != SignalType.ON_COMPLETE || !context.isScoped()) {
-				context.endAttempt(ResponseEndGlobalFilter.toEnd(signal), exchange.getResponse().getStatusCode());
+			if (!context.isScoped()) {
+				end(context, SignalType.ON_COMPLETE, exchange);
 			}
-		});
+		})
+			.doOnError((ex) -> end(context, SignalType.ON_ERROR, exchange))
+			.doOnCancel(() -> end(context, SignalType.CANCEL, exchange));
+	}
+
+	private static void end(LatencyLbRequestContext context, SignalType signal, ServerWebExchange exchange) {
+		context.endAttempt(ResponseEndGlobalFilter.toEnd(signal), exchange.getResponse().getStatusCode());
 	}
 
 	/**
