@@ -85,6 +85,8 @@ public final class LatencyLbAdmissionAutoConfiguration {
 
 	/**
 	 * The health-check class and its cap, or {@code null} when classification is off.
+	 * @param properties the latency-lb properties
+	 * @return the capped class, or {@code null}
 	 */
 	static @Nullable CappedClass cappedClass(LatencyLbProperties properties) {
 		AdmissionProperties.Priority priority = properties.getPriority();
@@ -102,6 +104,9 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	/**
 	 * Let each scheduler see its instances' admission state, and drop the queues and
 	 * bulkheads of instances that leave.
+	 * @param schedulers the schedulers of every service
+	 * @param admission the admission queues and bulkheads
+	 * @param overflowMinLength waiting requests that make a full instance saturated
 	 */
 	static void connect(SchedulerRegistry schedulers, AdmissionRegistry admission, int overflowMinLength) {
 		schedulers.addListener((scheduler) -> {
