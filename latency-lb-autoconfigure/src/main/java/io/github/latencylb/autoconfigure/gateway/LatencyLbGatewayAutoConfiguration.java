@@ -1,6 +1,6 @@
 package io.github.latencylb.autoconfigure.gateway;
 
-import io.github.latencylb.autoconfigure.AdmissionCoreConfigMapping;
+import io.github.latencylb.autoconfigure.CoreConfigMapping;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.LatencyLbProperties;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
@@ -24,7 +24,7 @@ public final class LatencyLbGatewayAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	FlowKeyExtractor latencyLbFlowKeyExtractor(LatencyLbProperties properties) {
-		return new FlowKeyExtractor(AdmissionCoreConfigMapping.flowKeys(properties));
+		return new FlowKeyExtractor(CoreConfigMapping.flowKeys(properties));
 	}
 
 	@Bean
