@@ -79,7 +79,7 @@ final class SignTestSlowness implements SlownessDetector {
 	 * {@code 50 x (1 - z / sqrt(n))}. Distribution-free, so an exponential tail measured
 	 * over few samples does not pass for a slow instance.
 	 * @param count the number of samples
-	 * @return the percentile, in {@code (0, 50]}
+	 * @return the percentile, in {@code [0, 50)}
 	 */
 	static double lowerBoundPercentile(long count) {
 		return Math.max(0, 50 * (1 - CONFIDENCE_Z / Math.sqrt(count)));
