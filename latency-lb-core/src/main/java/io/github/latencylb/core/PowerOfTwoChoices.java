@@ -1,5 +1,6 @@
 package io.github.latencylb.core;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -28,6 +29,18 @@ final class PowerOfTwoChoices {
 			long nowNanos) {
 		return choose(EligibilityLadder.eligible(topology, excluded, nowNanos), topology.totalWeight, totalInflight,
 				config, nowNanos);
+	}
+
+	/**
+	 * The instances {@link #choose} draws from, as uncounted keyless decisions.
+	 */
+	static List<Decision> candidates(Topology topology, Set<String> excluded, long nowNanos) {
+		List<InstanceStats> eligible = EligibilityLadder.eligible(topology, excluded, nowNanos);
+		List<Decision> candidates = new ArrayList<>(eligible.size());
+		for (InstanceStats instance : eligible) {
+			candidates.add(new Decision(instance, DecisionReason.KEYLESS, null));
+		}
+		return candidates;
 	}
 
 	InstanceStats choose(List<InstanceStats> pool, long totalWeight, int totalInflight, SchedulerConfig config,

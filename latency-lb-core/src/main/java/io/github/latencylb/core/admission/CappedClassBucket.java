@@ -28,7 +28,15 @@ final class CappedClassBucket {
 	 * token left (taken).
 	 */
 	boolean tryTake(WaitList waiting, long nowNanos) {
-		if (waiting.count(this.capped.priorityClass()) >= this.capped.maxWaiters()) {
+		return tryTake(waiting.count(this.capped.priorityClass()), nowNanos);
+	}
+
+	/**
+	 * Whether a request of the capped class may wait as one, given how many of the class
+	 * wait already: below the waiter cap and a token left (taken).
+	 */
+	boolean tryTake(int classWaiters, long nowNanos) {
+		if (classWaiters >= this.capped.maxWaiters()) {
 			return false;
 		}
 		long elapsed = nowNanos - this.refilledNanos;

@@ -101,7 +101,7 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 	public Ticket acquire(int priorityClass, int offset, long deadlineNanos, long demotedDeadlineNanos) {
 		long now = this.clock.nanoTime();
 		Ticket ticket;
-		@Nullable List<Ticket> handedOff;
+		@Nullable List<Object> handedOff;
 		Ticket.State outcome;
 		@Nullable Ticket evicted = null;
 		synchronized (this.lock) {
@@ -170,7 +170,7 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 	public int expireOverdue(long nowNanos) {
 		long now = this.clock.nanoTime();
 		List<Ticket> expired = new ArrayList<>();
-		@Nullable List<Ticket> granted;
+		@Nullable List<Object> granted;
 		synchronized (this.lock) {
 			@Nullable Ticket overdue;
 			while ((overdue = this.waiting.pollOverdue(nowNanos)) != null) {
@@ -191,18 +191,12 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 	/** Queued: leave the queue; granted: return the permit. */
 	boolean abandon(Ticket ticket, Ticket.State outcome) {
 		long now = this.clock.nanoTime();
-		@Nullable Ticket next = null;
+		@Nullable Object next = null;
 		synchronized (this.lock) {
 			Ticket.State state = ticket.state();
 			if (state == Ticket.State.GRANTED) {
 				ticket.moveTo(outcome, now);
-				next = this.waiting.pollFirst();
-				if (next != null) {
-					next.moveTo(Ticket.State.GRANTED, now);
-				}
-				else {
-					this.pool.release();
-				}
+				next = handOff(now);
 			}
 			else if (state == Ticket.State.QUEUED && outcome != Ticket.State.RELEASED) {
 				this.waiting.remove(ticket);
@@ -212,9 +206,7 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 				return false;
 			}
 		}
-		if (next != null) {
-			next.signalGranted();
-		}
+		signal(next);
 		return true;
 	}
 

@@ -156,6 +156,11 @@ public final class Ticket {
 		return this.deadlineNanos;
 	}
 
+	/** Where this ticket stands against the waiters of a {@link ServiceQueue}. */
+	WaitRank rank() {
+		return new WaitRank(this.priorityClass, this.offset, this.createdNanos);
+	}
+
 	/** Move to {@code next}; caller holds the queue's lock. */
 	void moveTo(State next, long nowNanos) {
 		if (this.state == State.QUEUED) {
