@@ -26,7 +26,7 @@ public final class AdmissionCoreConfigMapping {
 		Integer streams = bulkhead.getMaxConcurrentStreams();
 		return new AdmissionConfig(bulkhead.getMaxConcurrentCalls(), (streams != null) ? streams : 0,
 				queue.getMaxLength(), queue.getTimeout(), queue.getOverflowMinLength(),
-				properties.getPriority().getHealthCheckQueueTimeout());
+				properties.getPriority().getHealthCheckQueueTimeout(), queue.getServiceMaxLength());
 	}
 
 	/**
