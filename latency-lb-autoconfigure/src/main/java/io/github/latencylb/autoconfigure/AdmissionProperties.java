@@ -360,7 +360,8 @@ public final class AdmissionProperties {
 		 * Most requests without a flow key waiting in a service's queue, for the first
 		 * permit that frees on any fit instance (HAProxy's backend queue); more get a 503
 		 * at once. Zero turns the service queue off: such requests then wait in the queue
-		 * of the instance they were sent to.
+		 * of the instance they were sent to. A max-length of zero (no queueing) turns it
+		 * off too.
 		 */
 		@Min(0)
 		private int serviceMaxLength = 1000;

@@ -72,7 +72,8 @@ public class AdmissionRegistry {
 	 * @param capped the class allowed to jump the queue within a cap (health checks), or
 	 * {@code null}
 	 * @param serviceQueueMaxLength queue length bound of each service's queue of keyless
-	 * requests; 0 for no service queue (keyless requests wait at their chosen instance)
+	 * requests; 0 for no service queue (keyless requests wait at their chosen instance);
+	 * none either when {@code maxLength} is 0 (queueing disabled)
 	 */
 	public AdmissionRegistry(BiFunction<String, String, PermitPool> pools, Consumer<String> onRemove, int maxLength,
 			@Nullable CappedClass capped, int serviceQueueMaxLength) {
@@ -80,7 +81,7 @@ public class AdmissionRegistry {
 		this.onRemove = onRemove;
 		this.maxLength = maxLength;
 		this.capped = capped;
-		this.serviceQueueMaxLength = serviceQueueMaxLength;
+		this.serviceQueueMaxLength = (maxLength > 0) ? serviceQueueMaxLength : 0;
 	}
 
 	/**
@@ -121,8 +122,10 @@ public class AdmissionRegistry {
 				return created;
 			});
 			service.slot(instanceId).queue = queue;
-			return queue;
 		}
+		// Outside the map's lock: waiters it may serve at once are signalled here.
+		queue.offerFreePermits();
+		return queue;
 	}
 
 	/**

@@ -71,6 +71,11 @@ final class ServiceQueueAdmission {
 				decisions.add(candidate);
 			}
 		}
+		if (members.isEmpty()) {
+			// Every candidate left the service meanwhile: retried on a present instance.
+			return reject(serviceId, priorityClass,
+					new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL));
+		}
 		long healthCheck = Math.max(1, this.healthCheckQueueTimeoutNanos - waited);
 		ServiceWaiter waiter = service.join(priorityClass, request.getPriorityOffset(),
 				start + (request.isHealthCheck() ? healthCheck : regular), start + regular, members);
@@ -95,7 +100,7 @@ final class ServiceQueueAdmission {
 			.map((granted) -> granted(request, attempt, waiter, decisions, start))
 			.doOnError(AdmissionRejectedException.class,
 					(ex) -> this.rejected.rejected(serviceId, priorityClass, ex.cause()))
-			.doFinally((signal) -> request.addQueueWait(this.clock.nanoTime() - start))
+			.doOnError((ex) -> request.addQueueWait(this.clock.nanoTime() - start))
 			// Cancelled while waiting, or granted after the attempt ended: the permit or
 			// slot goes back (nothing happens once the attempt holds and released it).
 			.doOnCancel(waiter::cancel);
@@ -136,6 +141,7 @@ final class ServiceQueueAdmission {
 			throw new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL);
 		}
 		attempt.holdPermit(waiter::release);
+		request.addQueueWait(waited);
 		this.admitted.admitted(attempt.getScheduler().serviceId(), request.getPriorityClass(), waited);
 		return attempt;
 	}

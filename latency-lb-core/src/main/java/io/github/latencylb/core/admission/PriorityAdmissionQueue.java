@@ -16,6 +16,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #expireOverdue}.) Every permit taken from the pool or handed off is returned
  * exactly once, whatever the races between grant, release, cancel and expiry.
  * <p>
+ * Attached to its service's {@link ServiceQueue} ({@link #attach}), it is the first level
+ * of two-level queueing: each permit that frees goes to the better-ranked of its own head
+ * and the service queue's head fit for it.
+ * <p>
  * An optional {@link CappedClass} (health checks) is bounded: past its cap its requests
  * wait as regular ones, and only it may take the slot of the last waiter of a full queue.
  * <p>

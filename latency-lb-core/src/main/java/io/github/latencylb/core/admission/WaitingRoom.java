@@ -88,7 +88,8 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 
 	/**
 	 * Offer this instance's freed permits to the waiters of its service's queue too (the
-	 * keyless requests that may use it), and hand them its free permits now.
+	 * keyless requests that may use it). Permits free now go to them at the next
+	 * {@link #offerFreePermits()}.
 	 * @param service the service queue
 	 * @param instanceId this instance's id, as the service queue's waiters name it
 	 */
@@ -97,7 +98,6 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 			this.instanceId = instanceId;
 			this.service = service;
 		}
-		offerFreePermits();
 	}
 
 	/**
