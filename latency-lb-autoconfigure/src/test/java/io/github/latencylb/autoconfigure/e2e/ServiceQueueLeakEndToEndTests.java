@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
  */
 @GatewayEndToEndTests(
 		properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=2",
-				"latency-lb.queue.timeout=300ms", "latency-lb.queue.service-max-length=40" })
+				"latency-lb.queue.timeout=300ms", "latency-lb.queue.service-max-length=50" })
 class ServiceQueueLeakEndToEndTests {
 
 	static final int REQUESTS = 2000;
