@@ -24,6 +24,12 @@ final class PowerOfTwoChoices {
 
 	/**
 	 * Choose among the instances of the best {@link EligibilityLadder} rung.
+	 * @param topology the current instance set
+	 * @param excluded the instances the request must avoid
+	 * @param totalInflight the requests in flight on the fleet
+	 * @param config the scheduler configuration
+	 * @param nowNanos the current time
+	 * @return the chosen instance
 	 */
 	InstanceStats choose(Topology topology, Set<String> excluded, int totalInflight, SchedulerConfig config,
 			long nowNanos) {
@@ -32,7 +38,11 @@ final class PowerOfTwoChoices {
 	}
 
 	/**
-	 * The instances {@link #choose} draws from, as uncounted keyless decisions.
+	 * Return the instances {@link #choose} draws from, as uncounted keyless decisions.
+	 * @param topology the instance set
+	 * @param excluded instance ids not to use
+	 * @param nowNanos the current time
+	 * @return the decisions
 	 */
 	static List<Decision> candidates(Topology topology, Set<String> excluded, long nowNanos) {
 		List<InstanceStats> eligible = EligibilityLadder.eligible(topology, excluded, nowNanos);

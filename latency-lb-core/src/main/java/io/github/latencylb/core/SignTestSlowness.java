@@ -59,6 +59,9 @@ final class SignTestSlowness implements SlownessDetector {
 	/**
 	 * {@code latencyFactor} x the lower median of the medians, floored; none (max) with
 	 * fewer than two medians.
+	 * @param medians the windowed medians of the fleet
+	 * @param config the slowness configuration
+	 * @return the threshold in nanoseconds
 	 */
 	static double threshold(List<Long> medians, SlownessConfig config) {
 		if (medians.size() < 2) {
@@ -75,6 +78,8 @@ final class SignTestSlowness implements SlownessDetector {
 	 * {@code count} samples: the sign test's order statistic,
 	 * {@code 50 x (1 - z / sqrt(n))}. Distribution-free, so an exponential tail measured
 	 * over few samples does not pass for a slow instance.
+	 * @param count the number of samples
+	 * @return the percentile, in {@code [0, 50)}
 	 */
 	static double lowerBoundPercentile(long count) {
 		return Math.max(0, 50 * (1 - CONFIDENCE_Z / Math.sqrt(count)));

@@ -17,6 +17,10 @@ final class QueueSlot {
 	/**
 	 * Admission state of one instance as its scheduler reads it: through the slot, with
 	 * no lookup by id.
+	 *
+	 * @param registry the registry the slot belongs to
+	 * @param slot the slot
+	 * @param overflowMinLength waiting requests that make a full instance saturated
 	 */
 	record Handle(AdmissionRegistry registry, QueueSlot slot, int overflowMinLength) implements AdmissionHandle {
 
@@ -39,6 +43,10 @@ final class QueueSlot {
 	 * What a service's scheduler may see of admission, where an instance counts as
 	 * saturated only with no free permit and at least {@code overflowMinLength} requests
 	 * waiting; an instance with no queue yet has free permits and nobody waiting.
+	 *
+	 * @param registry the registry
+	 * @param serviceId the service
+	 * @param overflowMinLength waiting requests that make a full instance saturated
 	 */
 	record View(AdmissionRegistry registry, String serviceId, int overflowMinLength) implements AdmissionView {
 

@@ -107,8 +107,10 @@ final class ServiceQueueAdmission {
 	}
 
 	/**
-	 * The attempt's own choice first (its queue was just found full), then the other
-	 * instances two choices would draw from.
+	 * Return the attempt's own choice first (its queue was just found full), then the
+	 * other instances two choices would draw from.
+	 * @param attempt the attempt
+	 * @return the candidates
 	 */
 	private static List<Decision> candidates(LatencyLbResponse attempt) {
 		Decision chosen = attempt.getDecision();
@@ -125,6 +127,12 @@ final class ServiceQueueAdmission {
 
 	/**
 	 * The waiter owns a permit of one candidate: the attempt goes there and holds it.
+	 * @param request the request
+	 * @param attempt the attempt
+	 * @param waiter the granted waiter
+	 * @param decisions the candidates' decisions
+	 * @param start when the wait began
+	 * @return the attempt, moved to the instance it got
 	 */
 	private LatencyLbResponse granted(LatencyLbRequestContext request, LatencyLbResponse attempt, ServiceWaiter waiter,
 			List<Decision> decisions, long start) {

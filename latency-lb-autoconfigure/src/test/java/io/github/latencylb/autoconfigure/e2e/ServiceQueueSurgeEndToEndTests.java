@@ -57,7 +57,7 @@ class ServiceQueueSurgeEndToEndTests {
 
 	static final Map<String, Surge> results = new ConcurrentHashMap<>();
 
-	static Surge surge(int port, String label) {
+	Surge surge(int port, String label) {
 		new Surge(port).run(WARM_UP);
 		Surge surge = new Surge(port);
 		surge.run(RUN);
@@ -66,7 +66,7 @@ class ServiceQueueSurgeEndToEndTests {
 		return surge;
 	}
 
-	static void assertDrained(AdmissionRegistry admission, Scheduler scheduler) {
+	void assertDrained(AdmissionRegistry admission, Scheduler scheduler) {
 		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
 			assertThat(admission.queues("svc").values()).hasSize(3).allSatisfy((queue) -> {
 				assertThat(queue.queueLength()).isZero();

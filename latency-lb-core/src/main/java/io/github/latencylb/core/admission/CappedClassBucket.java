@@ -26,14 +26,20 @@ final class CappedClassBucket {
 	/**
 	 * Whether a request of the capped class may wait as one: below the waiter cap and a
 	 * token left (taken).
+	 * @param waiting the waiters of the queue
+	 * @param nowNanos the current time
+	 * @return whether the request may wait
 	 */
 	boolean tryTake(WaitList waiting, long nowNanos) {
 		return tryTake(waiting.count(this.capped.priorityClass()), nowNanos);
 	}
 
 	/**
-	 * Whether a request of the capped class may wait as one, given how many of the class
-	 * wait already: below the waiter cap and a token left (taken).
+	 * Return whether a request of the capped class may wait as one, given how many of the
+	 * class wait already: below the waiter cap and a token left (taken).
+	 * @param classWaiters requests of the class waiting now
+	 * @param nowNanos the current time
+	 * @return whether it may
 	 */
 	boolean tryTake(int classWaiters, long nowNanos) {
 		if (classWaiters >= this.capped.maxWaiters()) {

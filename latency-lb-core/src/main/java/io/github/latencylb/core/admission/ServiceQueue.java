@@ -15,18 +15,13 @@ import org.jspecify.annotations.Nullable;
  * head and this queue's head; ties go to the instance's own waiter. One deadline covers
  * the whole wait.
  * <p>
- * What it needs from an instance's queue is the narrow {@link Member} interface, and the
- * instance's side of the protocol is:
- * <ol>
- * <li>when a permit frees on the instance (a release, or a permit found free), under the
- * instance's lock, call {@link #claim(Member, WaitRank, Runnable)} with the rank of its
- * own head; if a waiter is returned, the permit is now that waiter's, else it goes to the
- * own head or the pool as before;</li>
- * <li>after its lock is released, call {@link ServiceWaiter#signalGranted()} on the
- * returned waiter.</li>
- * </ol>
- * Lock order: an instance's lock, then this queue's lock; this queue never calls a member
- * while holding its lock. Every permit handed to a waiter is returned exactly once (by
+ * What it needs from an instance's queue is the narrow {@link Member} interface. When a
+ * permit frees on the instance, under the instance's lock, it calls
+ * {@link #claim(Member, WaitRank, Runnable)} with the rank of its own head (a returned
+ * waiter now owns the permit, else the own head or the pool gets it), then, its lock
+ * released, {@link ServiceWaiter#signalGranted()} on the returned waiter. Lock order: an
+ * instance's lock, then this queue's lock; this queue never calls a member while holding
+ * its lock. Every permit handed to a waiter is returned exactly once (by
  * {@link ServiceWaiter#release()}, by cancelling after the grant), whatever the races
  * between grant, release, cancel and expiry. Thread-safe.
  */
@@ -253,7 +248,12 @@ public final class ServiceQueue {
 		return this.maxLength;
 	}
 
-	/** Leave the queue if still waiting, as {@code outcome}; called under no lock. */
+	/**
+	 * Leave the queue if still waiting; called by the waiter under no lock.
+	 * @param waiter the waiter
+	 * @param outcome its state once out ({@code CANCELLED} or {@code EXPIRED})
+	 * @return whether it was still waiting
+	 */
 	boolean leave(ServiceWaiter waiter, ServiceWaiter.State outcome) {
 		synchronized (this.lock) {
 			if (waiter.state() != ServiceWaiter.State.QUEUED) {

@@ -37,7 +37,10 @@ final class ServiceWaitList {
 		}
 	}
 
-	/** The waiters in service order; remove only through {@link #remove}. */
+	/**
+	 * Return the waiters in service order; remove only through {@link #remove}.
+	 * @return the waiters
+	 */
 	NavigableSet<ServiceWaiter> inOrder() {
 		return this.waiting;
 	}

@@ -180,7 +180,10 @@ public final class ServiceWaiter {
 		this.state = State.EXPIRED;
 	}
 
-	/** Left the queue before a grant; caller holds the queue's lock. */
+	/**
+	 * Left the queue before a grant; caller holds the queue's lock.
+	 * @param outcome {@code CANCELLED} or {@code EXPIRED}
+	 */
 	void leave(State outcome) {
 		this.state = outcome;
 	}
@@ -194,7 +197,9 @@ public final class ServiceWaiter {
 	}
 
 	/**
-	 * A timeout ends the request: it waited for every instance it could use.
+	 * Fail the grant; a timeout ends the request (it waited for every instance it could
+	 * use).
+	 * @param cause why
 	 */
 	void signalRejected(AdmissionRejectedException.Cause cause) {
 		this.granted.completeExceptionally(

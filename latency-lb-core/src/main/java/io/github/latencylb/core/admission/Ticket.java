@@ -156,12 +156,19 @@ public final class Ticket {
 		return this.deadlineNanos;
 	}
 
-	/** Where this ticket stands against the waiters of a {@link ServiceQueue}. */
+	/**
+	 * Return where this ticket stands against the waiters of a {@link ServiceQueue}.
+	 * @return its rank
+	 */
 	WaitRank rank() {
 		return new WaitRank(this.priorityClass, this.offset, this.createdNanos);
 	}
 
-	/** Move to {@code next}; caller holds the queue's lock. */
+	/**
+	 * Move to {@code next}; caller holds the queue's lock.
+	 * @param next the new state
+	 * @param nowNanos the current time
+	 */
 	void moveTo(State next, long nowNanos) {
 		if (this.state == State.QUEUED) {
 			this.waitedNanos = Math.max(0, nowNanos - this.createdNanos);

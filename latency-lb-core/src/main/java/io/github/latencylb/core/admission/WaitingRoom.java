@@ -177,6 +177,9 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	/**
 	 * Hand permits freed behind the queue's back (directly to the pool) to waiters, own
 	 * or of the service queue. Caller holds the lock, signals the result after.
+	 * @param now the current time
+	 * @return the granted tickets and service waiters, to signal outside the lock;
+	 * {@code null} if none
 	 */
 	@Nullable List<Object> grantWhilePermitsFree(long now) {
 		@Nullable List<Object> granted = null;
@@ -197,6 +200,7 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	 * Give one permit that freed (returned, or taken from the pool) to the better-ranked
 	 * of the service queue's head fit for this instance and the own head (ties to the
 	 * own), else back to the pool. Caller holds the lock.
+	 * @param now the current time
 	 * @return the {@link Ticket} or {@link ServiceWaiter} to signal after the lock is
 	 * released, or {@code null} if the permit went to the pool
 	 */
@@ -218,7 +222,9 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	}
 
 	/**
-	 * Whether keyless requests wait in the attached service queue; caller holds the lock.
+	 * Return whether keyless requests wait in the attached service queue; caller holds
+	 * the lock.
+	 * @return whether the service queue has waiters
 	 */
 	private boolean serviceWaits() {
 		ServiceQueue service = this.service;
