@@ -356,6 +356,16 @@ public final class AdmissionProperties {
 		@Min(1)
 		private int overflowMinLength = 1;
 
+		/**
+		 * Most requests without a flow key waiting in a service's queue, for the first
+		 * permit that frees on any fit instance (HAProxy's backend queue); more get a 503
+		 * at once. Zero turns the service queue off: such requests then wait in the queue
+		 * of the instance they were sent to. A max-length of zero (no queueing) turns it
+		 * off too.
+		 */
+		@Min(0)
+		private int serviceMaxLength = 1000;
+
 		public Duration getTimeout() {
 			return this.timeout;
 		}
@@ -378,6 +388,14 @@ public final class AdmissionProperties {
 
 		public void setOverflowMinLength(int overflowMinLength) {
 			this.overflowMinLength = overflowMinLength;
+		}
+
+		public int getServiceMaxLength() {
+			return this.serviceMaxLength;
+		}
+
+		public void setServiceMaxLength(int serviceMaxLength) {
+			this.serviceMaxLength = serviceMaxLength;
 		}
 
 	}

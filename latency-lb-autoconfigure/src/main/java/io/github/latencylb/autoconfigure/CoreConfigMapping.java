@@ -83,7 +83,7 @@ public final class CoreConfigMapping {
 		Integer streams = bulkhead.getMaxConcurrentStreams();
 		return new AdmissionConfig(bulkhead.getMaxConcurrentCalls(), (streams != null) ? streams : 0,
 				queue.getMaxLength(), queue.getTimeout(), queue.getOverflowMinLength(),
-				properties.getPriority().getHealthCheckQueueTimeout());
+				properties.getPriority().getHealthCheckQueueTimeout(), queue.getServiceMaxLength());
 	}
 
 	/**

@@ -44,6 +44,15 @@ public final class Decision {
 		return this.moveCause;
 	}
 
+	/**
+	 * Return the admission state of the chosen instance, resolved once per instance (see
+	 * {@link AdmissionView#handle}): read it instead of looking the instance up by id.
+	 * @return the handle
+	 */
+	public AdmissionHandle admission() {
+		return this.instance.admission();
+	}
+
 	InstanceStats stats() {
 		return this.instance;
 	}

@@ -1,5 +1,6 @@
 package io.github.latencylb.core;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -34,6 +35,22 @@ final class PowerOfTwoChoices {
 			long nowNanos) {
 		return choose(EligibilityLadder.eligible(topology, excluded, nowNanos), topology.totalWeight, totalInflight,
 				config, nowNanos);
+	}
+
+	/**
+	 * Return the instances {@link #choose} draws from, as uncounted keyless decisions.
+	 * @param topology the instance set
+	 * @param excluded instance ids not to use
+	 * @param nowNanos the current time
+	 * @return the decisions
+	 */
+	static List<Decision> candidates(Topology topology, Set<String> excluded, long nowNanos) {
+		List<InstanceStats> eligible = EligibilityLadder.eligible(topology, excluded, nowNanos);
+		List<Decision> candidates = new ArrayList<>(eligible.size());
+		for (InstanceStats instance : eligible) {
+			candidates.add(new Decision(instance, DecisionReason.KEYLESS, null));
+		}
+		return candidates;
 	}
 
 	InstanceStats choose(List<InstanceStats> pool, long totalWeight, int totalInflight, SchedulerConfig config,

@@ -1,6 +1,7 @@
 package io.github.latencylb.core;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -182,6 +183,17 @@ public final class Scheduler {
 				: this.counters.decided(
 						this.twoChoices.choose(topology, excluded, this.leases.totalInflight(), config, now),
 						DecisionReason.KEYLESS, null);
+	}
+
+	/**
+	 * Return the instances a keyless request may use now (those two choices draw from),
+	 * as uncounted decisions: for one that finds them all saturated to wait for any.
+	 * @param excluded instance ids not to use
+	 * @return the decisions, empty when the service has no instance
+	 */
+	public List<Decision> keylessCandidates(Set<String> excluded) {
+		long now = this.clock.nanoTime();
+		return PowerOfTwoChoices.candidates(this.refresh.current(this.instances, this.config, now), excluded, now);
 	}
 
 	/**

@@ -9,20 +9,23 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
-import io.github.latencylb.core.AdmissionHandle;
 import io.github.latencylb.core.AdmissionView;
+import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.PermitPool;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
+import io.github.latencylb.core.admission.ServiceQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One {@link PriorityAdmissionQueue} per instance of each service, over a permit pool
  * named {@code <serviceId>:<instanceId>} (a Resilience4j bulkhead when Resilience4j is
- * present). Queues and pools of instances that left are removed, and never created again
- * for an instance that is known to have left (a request chosen just before its instance
- * left gets no queue). Thread-safe.
+ * present), and, unless its length is 0, one {@link ServiceQueue} per service where
+ * keyless requests wait for any fit instance: each instance's queue offers its freed
+ * permits to it. Queues and pools of instances that left are removed (and stop offering
+ * permits to the service queue), and never created again for an instance that is known to
+ * have left (a request chosen just before its instance left gets no queue). Thread-safe.
  */
 public class AdmissionRegistry {
 
@@ -35,6 +38,8 @@ public class AdmissionRegistry {
 	private final int maxLength;
 
 	private final @Nullable CappedClass capped;
+
+	private final int serviceQueueMaxLength;
 
 	/**
 	 * Create a registry without a capped class.
@@ -56,10 +61,27 @@ public class AdmissionRegistry {
 	 */
 	public AdmissionRegistry(BiFunction<String, String, PermitPool> pools, Consumer<String> onRemove, int maxLength,
 			@Nullable CappedClass capped) {
+		this(pools, onRemove, maxLength, capped, 0);
+	}
+
+	/**
+	 * Create a registry with a service queue per service.
+	 * @param pools creates the permit pool of (serviceId, instanceId)
+	 * @param onRemove told the name {@code <serviceId>:<instanceId>} of each removed pool
+	 * @param maxLength queue length bound per instance
+	 * @param capped the class allowed to jump the queue within a cap (health checks), or
+	 * {@code null}
+	 * @param serviceQueueMaxLength queue length bound of each service's queue of keyless
+	 * requests; 0 for no service queue (keyless requests wait at their chosen instance);
+	 * none either when {@code maxLength} is 0 (queueing disabled)
+	 */
+	public AdmissionRegistry(BiFunction<String, String, PermitPool> pools, Consumer<String> onRemove, int maxLength,
+			@Nullable CappedClass capped, int serviceQueueMaxLength) {
 		this.pools = pools;
 		this.onRemove = onRemove;
 		this.maxLength = maxLength;
 		this.capped = capped;
+		this.serviceQueueMaxLength = (maxLength > 0) ? serviceQueueMaxLength : 0;
 	}
 
 	/**
@@ -81,7 +103,7 @@ public class AdmissionRegistry {
 	 * of (see {@link #retain}) does not contain the instance
 	 */
 	public @Nullable PriorityAdmissionQueue queue(String serviceId, String instanceId) {
-		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());
+		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service(newServiceQueue()));
 		PriorityAdmissionQueue queue = service.queues.get(instanceId);
 		if (queue != null) {
 			return queue;
@@ -91,12 +113,63 @@ public class AdmissionRegistry {
 			if (present != null && !present.contains(instanceId)) {
 				return null;
 			}
-			queue = service.queues.computeIfAbsent(instanceId,
-					(id) -> new PriorityAdmissionQueue(this.pools.apply(serviceId, instanceId), this.maxLength,
-							this.capped, NanoClock.SYSTEM));
+			queue = service.queues.computeIfAbsent(instanceId, (id) -> {
+				PriorityAdmissionQueue created = new PriorityAdmissionQueue(this.pools.apply(serviceId, instanceId),
+						this.maxLength, this.capped, NanoClock.SYSTEM);
+				if (service.serviceQueue != null) {
+					created.attach(service.serviceQueue, instanceId);
+				}
+				return created;
+			});
 			service.slot(instanceId).queue = queue;
-			return queue;
 		}
+		// Outside the map's lock: waiters it may serve at once are signalled here.
+		queue.offerFreePermits();
+		return queue;
+	}
+
+	/**
+	 * Return the queue of the instance a decision chose, read through the admission
+	 * handle the decision's instance holds (no lookup by id once the queue exists).
+	 * @param serviceId the service
+	 * @param decision the scheduler's decision
+	 * @return the queue, or {@code null} if the instance left the service
+	 */
+	public @Nullable PriorityAdmissionQueue queue(String serviceId, Decision decision) {
+		if (decision.admission() instanceof QueueSlot.Handle handle && handle.registry() == this) {
+			PriorityAdmissionQueue queue = handle.slot().queue;
+			if (queue != null) {
+				return queue;
+			}
+		}
+		return queue(serviceId, decision.instanceId());
+	}
+
+	/**
+	 * Return a service's queue of keyless requests.
+	 * @param serviceId the service
+	 * @return the queue, or {@code null} when service queues are off
+	 */
+	public @Nullable ServiceQueue serviceQueue(String serviceId) {
+		if (this.serviceQueueMaxLength == 0) {
+			return null;
+		}
+		return this.services.computeIfAbsent(serviceId, (id) -> new Service(newServiceQueue())).serviceQueue;
+	}
+
+	/**
+	 * Return a service's queue of keyless requests if the service has one.
+	 * @param serviceId the service
+	 * @return the queue, or {@code null}
+	 */
+	public @Nullable ServiceQueue findServiceQueue(String serviceId) {
+		Service service = this.services.get(serviceId);
+		return (service != null) ? service.serviceQueue : null;
+	}
+
+	private @Nullable ServiceQueue newServiceQueue() {
+		return (this.serviceQueueMaxLength > 0)
+				? new ServiceQueue(this.serviceQueueMaxLength, this.capped, NanoClock.SYSTEM) : null;
 	}
 
 	/**
@@ -140,33 +213,7 @@ public class AdmissionRegistry {
 	 * @return the view
 	 */
 	public AdmissionView viewOf(String serviceId, int overflowMinLength) {
-		return new AdmissionView() {
-
-			@Override
-			public boolean saturated(String instanceId) {
-				PriorityAdmissionQueue queue = find(serviceId, instanceId);
-				return queue != null && queue.queueLength() >= overflowMinLength
-						&& queue.pool().availablePermits() == 0;
-			}
-
-			@Override
-			public boolean hasFreePermit(String instanceId) {
-				PriorityAdmissionQueue queue = find(serviceId, instanceId);
-				return queue == null || queue.pool().availablePermits() > 0;
-			}
-
-			@Override
-			public int queueLength(String instanceId) {
-				PriorityAdmissionQueue queue = find(serviceId, instanceId);
-				return (queue != null) ? queue.queueLength() : 0;
-			}
-
-			@Override
-			public AdmissionHandle handle(String instanceId) {
-				return new InstanceHandle(slot(serviceId, instanceId), overflowMinLength);
-			}
-
-		};
+		return new QueueSlot.View(this, serviceId, overflowMinLength);
 	}
 
 	/**
@@ -175,8 +222,8 @@ public class AdmissionRegistry {
 	 * @param instanceId the instance
 	 * @return the slot, created empty if absent
 	 */
-	private QueueSlot slot(String serviceId, String instanceId) {
-		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());
+	QueueSlot slot(String serviceId, String instanceId) {
+		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service(newServiceQueue()));
 		synchronized (service) {
 			QueueSlot slot = service.slot(instanceId);
 			slot.queue = service.queues.get(instanceId);
@@ -193,7 +240,7 @@ public class AdmissionRegistry {
 	 * @param present the ids of the instances present (empty when the service has none)
 	 */
 	public void retain(String serviceId, Set<String> present) {
-		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());
+		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service(newServiceQueue()));
 		synchronized (service) {
 			service.present = Set.copyOf(present);
 			service.slots.entrySet().removeIf((entry) -> {
@@ -203,13 +250,18 @@ public class AdmissionRegistry {
 				entry.getValue().queue = null;
 				return true;
 			});
-			service.queues.keySet().removeIf((instanceId) -> {
-				if (present.contains(instanceId)) {
+			service.queues.entrySet().removeIf((entry) -> {
+				if (present.contains(entry.getKey())) {
 					return false;
 				}
-				this.onRemove.accept(nameOf(serviceId, instanceId));
+				entry.getValue().detach();
+				this.onRemove.accept(nameOf(serviceId, entry.getKey()));
 				return true;
 			});
+		}
+		if (service.serviceQueue != null) {
+			// Keyless requests that could use only departed instances: retried elsewhere.
+			service.serviceQueue.dropUnfit(present);
 		}
 	}
 
@@ -218,42 +270,20 @@ public class AdmissionRegistry {
 
 		final ConcurrentMap<String, PriorityAdmissionQueue> queues = new ConcurrentHashMap<>();
 
+		final @Nullable ServiceQueue serviceQueue;
+
 		/** Slots handed to schedulers, by instance id; changed while holding this. */
 		final ConcurrentMap<String, QueueSlot> slots = new ConcurrentHashMap<>();
 
 		/** {@code null} until the first {@link #retain}; guarded by this. */
 		@Nullable Set<String> present;
 
+		Service(@Nullable ServiceQueue serviceQueue) {
+			this.serviceQueue = serviceQueue;
+		}
+
 		QueueSlot slot(String instanceId) {
 			return this.slots.computeIfAbsent(instanceId, (id) -> new QueueSlot());
-		}
-
-	}
-
-	/** Where an instance's queue is, once created; {@code null} before and after. */
-	private static final class QueueSlot {
-
-		volatile @Nullable PriorityAdmissionQueue queue;
-
-	}
-
-	/**
-	 * Admission state of one instance as its scheduler reads it: through the slot, with
-	 * no lookup by id.
-	 */
-	private record InstanceHandle(QueueSlot slot, int overflowMinLength) implements AdmissionHandle {
-
-		@Override
-		public boolean hasFreePermit() {
-			PriorityAdmissionQueue queue = this.slot.queue;
-			return queue == null || queue.pool().availablePermits() > 0;
-		}
-
-		@Override
-		public boolean saturated() {
-			PriorityAdmissionQueue queue = this.slot.queue;
-			return queue != null && queue.queueLength() >= this.overflowMinLength
-					&& queue.pool().availablePermits() == 0;
 		}
 
 	}

@@ -9,6 +9,7 @@ import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.admission.AdmissionConfig;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
+import io.github.latencylb.core.admission.ServiceQueue;
 import io.github.latencylb.core.admission.Ticket;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -16,12 +17,15 @@ import reactor.core.publisher.Mono;
 
 /**
  * Admits each attempt through its instance's bulkhead: at once when a permit is free,
- * else after waiting in the instance's priority queue (never blocking a thread), else not
- * at all: the attempt fails with {@link AdmissionRejectedException} (queue full, or no
- * permit within the queue timeout), which {@link RetryGlobalFilter} retries elsewhere or
- * turns into a 503. The permit or queue slot is given back exactly once, on success,
- * error, timeout or cancellation: the attempt holds it from its grant on
- * ({@link LatencyLbResponse#holdPermit}) and gives it back when it ends. A
+ * else after waiting (never blocking a thread) in the instance's priority queue (a keyed
+ * request) or in the service's queue for the first permit that frees on any fit instance
+ * (a keyless request, see {@link ServiceQueue}; the attempt then goes to that instance),
+ * else not at all: the attempt fails with {@link AdmissionRejectedException} (queue full,
+ * or no permit within the queue timeout), which {@link RetryGlobalFilter} retries
+ * elsewhere or turns into a 503. One queue timeout covers a request's whole wait: a
+ * keyless request that timed out is not retried. The permit or queue slot is given back
+ * exactly once, on success, error, timeout or cancellation: the attempt holds it from its
+ * grant on ({@link LatencyLbResponse#holdPermit}) and gives it back when it ends. A
  * server-sent-event stream moves to its instance's stream limit ({@link StreamLimits})
  * when it has a free slot.
  */
@@ -40,6 +44,8 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 	private final AdmissionListener listener;
 
 	private final StreamLimits streams;
+
+	private final ServiceQueueAdmission anyInstance;
 
 	/**
 	 * Create the admission.
@@ -69,14 +75,14 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 		this.clock = clock;
 		this.listener = listener;
 		this.streams = streams;
+		this.anyInstance = new ServiceQueueAdmission(registry, config, clock, this::admitted, this::rejected);
 	}
 
 	@Override
 	public Mono<LatencyLbResponse> admit(LatencyLbRequestContext request, LatencyLbResponse attempt) {
 		String serviceId = attempt.getScheduler().serviceId();
-		String instanceId = attempt.getDecision().instanceId();
 		int priorityClass = request.getPriorityClass();
-		PriorityAdmissionQueue queue = this.registry.queue(serviceId, instanceId);
+		PriorityAdmissionQueue queue = this.registry.queue(serviceId, attempt.getDecision());
 		if (queue == null) {
 			// The instance left after the load balancer chose it: no queue or bulkhead
 			// is recreated for it; rejected, so the request is retried on a present
@@ -91,6 +97,11 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 			attempt.holdPermit(queue.permitRelease());
 			admitted(serviceId, priorityClass, 0);
 			return Mono.just(attempt);
+		}
+		ServiceQueue service = (!request.isKeyed() && attempt.canRetarget()) ? this.registry.serviceQueue(serviceId)
+				: null;
+		if (service != null) {
+			return this.anyInstance.admit(request, attempt, service);
 		}
 		long start = this.clock.nanoTime();
 		long regularDeadline = start + this.queueTimeoutNanos;
@@ -127,7 +138,7 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 	public void onEventStream(LatencyLbResponse attempt) {
 		String serviceId = attempt.getScheduler().serviceId();
 		String instanceId = attempt.getDecision().instanceId();
-		PriorityAdmissionQueue queue = this.registry.find(serviceId, instanceId);
+		PriorityAdmissionQueue queue = this.registry.queue(serviceId, attempt.getDecision());
 		if (queue == null) {
 			return;
 		}
@@ -137,7 +148,7 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 		}
 	}
 
-	private void admitted(String serviceId, int priorityClass, long waitedNanos) {
+	void admitted(String serviceId, int priorityClass, long waitedNanos) {
 		try {
 			this.listener.admitted(serviceId, priorityClass, waitedNanos);
 		}
@@ -146,7 +157,7 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 		}
 	}
 
-	private void rejected(String serviceId, int priorityClass, AdmissionRejectedException.Cause cause) {
+	void rejected(String serviceId, int priorityClass, AdmissionRejectedException.Cause cause) {
 		try {
 			this.listener.rejected(serviceId, priorityClass, cause);
 		}

@@ -137,7 +137,8 @@ public final class LatencyLbAdmissionAutoConfiguration {
 			AdmissionRegistry admission = new AdmissionRegistry(
 					(serviceId, instanceId) -> new BulkheadPermitPool(
 							registry.bulkhead(AdmissionRegistry.nameOf(serviceId, instanceId), config)),
-					registry::remove, properties.getQueue().getMaxLength(), cappedClass(properties));
+					registry::remove, properties.getQueue().getMaxLength(), cappedClass(properties),
+					properties.getQueue().getServiceMaxLength());
 			connect(schedulers, admission, properties.getQueue().getOverflowMinLength());
 			return admission;
 		}
@@ -155,7 +156,8 @@ public final class LatencyLbAdmissionAutoConfiguration {
 			int permits = properties.getBulkhead().getMaxConcurrentCalls();
 			AdmissionRegistry admission = new AdmissionRegistry(
 					(serviceId, instanceId) -> new SemaphorePermitPool(permits), (name) -> {
-					}, properties.getQueue().getMaxLength(), cappedClass(properties));
+					}, properties.getQueue().getMaxLength(), cappedClass(properties),
+					properties.getQueue().getServiceMaxLength());
 			connect(schedulers, admission, properties.getQueue().getOverflowMinLength());
 			return admission;
 		}

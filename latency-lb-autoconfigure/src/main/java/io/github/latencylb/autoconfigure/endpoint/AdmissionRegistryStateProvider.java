@@ -1,6 +1,7 @@
 package io.github.latencylb.autoconfigure.endpoint;
 
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
@@ -8,13 +9,15 @@ import io.github.latencylb.autoconfigure.state.AdmissionStateProvider;
 import io.github.latencylb.core.RetryBudget;
 import io.github.latencylb.core.admission.PermitPool;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
+import io.github.latencylb.core.admission.ServiceQueue;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@link AdmissionStateProvider} over latency-lb's own admission: the queue and bulkhead
- * of each instance from the {@link AdmissionRegistry}, and each service's
- * {@link RetryBudget}. An instance shows no admission state until its first request
- * creates its queue; a service shows no retry budget until its first request.
+ * of each instance and the queue of each service from the {@link AdmissionRegistry}, and
+ * each service's {@link RetryBudget}. An instance shows no admission state until its
+ * first request creates its queue; a service shows no retry budget until its first
+ * request.
  */
 final class AdmissionRegistryStateProvider implements AdmissionStateProvider {
 
@@ -36,6 +39,12 @@ final class AdmissionRegistryStateProvider implements AdmissionStateProvider {
 		PermitPool pool = queue.pool();
 		return new InstanceAdmission(queue.queueLengthByClass(),
 				new Permits(pool.availablePermits(), pool.maxPermits()));
+	}
+
+	@Override
+	public OptionalInt serviceQueueLength(String serviceId) {
+		ServiceQueue queue = this.registry.findServiceQueue(serviceId);
+		return (queue != null) ? OptionalInt.of(queue.length()) : OptionalInt.empty();
 	}
 
 	@Override

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
@@ -145,9 +146,10 @@ public class LatencyLbEndpoint {
 			moves.put(cause.tag(), snapshot.moves().getOrDefault(cause, 0L));
 		}
 		OptionalDouble budget = this.admission.retryBudgetLeft(serviceId);
+		OptionalInt serviceQueue = this.admission.serviceQueueLength(serviceId);
 		return new ServiceDescriptor(serviceId, snapshot.inflight(), snapshot.flowTableSize(), decisions,
 				new FlowMoves(moves, snapshot.deferredMoves()), budget.isPresent() ? budget.getAsDouble() : null,
-				instances);
+				serviceQueue.isPresent() ? serviceQueue.getAsInt() : null, instances);
 	}
 
 	private InstanceDescriptor describe(String serviceId, SchedulerSnapshot.Instance instance, Map<String, URI> uris) {
@@ -210,10 +212,13 @@ public class LatencyLbEndpoint {
 	 * @param decisions decisions so far by reason
 	 * @param flowMoves flow moves so far by cause
 	 * @param retryBudgetLeft retries the budget allows now; absent without a retry budget
+	 * @param serviceQueueLength requests without a flow key waiting for any fit instance
+	 * (the service's queue); absent without a service queue
 	 * @param instances the instances, by id
 	 */
 	public record ServiceDescriptor(String service, int inflight, long flowTableSize, Map<String, Long> decisions,
-			FlowMoves flowMoves, @Nullable Double retryBudgetLeft, List<InstanceDescriptor> instances) {
+			FlowMoves flowMoves, @Nullable Double retryBudgetLeft, @Nullable Integer serviceQueueLength,
+			List<InstanceDescriptor> instances) {
 	}
 
 	/**

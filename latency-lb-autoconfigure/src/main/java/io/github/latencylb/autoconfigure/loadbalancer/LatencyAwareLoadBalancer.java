@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Decision;
@@ -44,6 +45,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	private final Scheduler scheduler;
 
 	private volatile Known known = new Known(List.of(), Map.of());
+
+	/** The instances of the last list by id: where a waiting keyless request may go. */
+	private final Function<String, @Nullable ServiceInstance> byId = (id) -> this.known.byId.get(id);
 
 	private volatile @Nullable SupplierChain chain;
 
@@ -154,7 +158,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		if (logger.isTraceEnabled()) {
 			logger.trace(this.serviceId + " -> " + decision);
 		}
-		return new LatencyLbResponse(instance, this.scheduler, decision);
+		return new LatencyLbResponse(instance, this.scheduler, decision, excluded, this.byId);
 	}
 
 	/**

@@ -47,6 +47,8 @@ public final class LatencyLbRequestContext {
 
 	private @Nullable Set<String> excluded;
 
+	private long queueWaitedNanos;
+
 	private @Nullable AttemptAdmission admission;
 
 	private volatile @Nullable LatencyLbResponse attempt;
@@ -209,6 +211,23 @@ public final class LatencyLbRequestContext {
 	public Set<String> getExcluded() {
 		Set<String> excluded = this.excluded;
 		return (excluded != null) ? Collections.unmodifiableSet(excluded) : Set.of();
+	}
+
+	/**
+	 * Return how long the request has waited in admission queues so far, over all its
+	 * attempts: one queue timeout covers the whole wait.
+	 * @return the wait in nanoseconds
+	 */
+	public long getQueueWaitedNanos() {
+		return this.queueWaitedNanos;
+	}
+
+	/**
+	 * Add an attempt's wait in an admission queue.
+	 * @param nanos the wait in nanoseconds
+	 */
+	public void addQueueWait(long nanos) {
+		this.queueWaitedNanos += Math.max(0, nanos);
 	}
 
 	/**

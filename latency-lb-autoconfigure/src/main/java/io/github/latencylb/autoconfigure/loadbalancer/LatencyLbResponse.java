@@ -1,7 +1,9 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.Lease;
@@ -26,7 +28,14 @@ public class LatencyLbResponse extends DefaultResponse {
 
 	private final Scheduler scheduler;
 
-	private final Decision decision;
+	private final Set<String> excluded;
+
+	private final @Nullable Function<String, @Nullable ServiceInstance> instances;
+
+	/** The instance the attempt goes to: the chosen one, or the one it waited for. */
+	private volatile ServiceInstance instance;
+
+	private volatile Decision decision;
 
 	/** Gives back the permit held, {@code null} if none yet, RELEASED once given back. */
 	private final AtomicReference<@Nullable Runnable> permit = new AtomicReference<>();
@@ -42,17 +51,82 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * @param decision its decision
 	 */
 	public LatencyLbResponse(ServiceInstance instance, Scheduler scheduler, Decision decision) {
-		super(instance);
-		this.scheduler = scheduler;
-		this.decision = decision;
+		this(instance, scheduler, decision, Set.of(), null);
 	}
 
 	/**
-	 * Return the decision behind this response.
+	 * Create a response that admission may move to another instance of the service (a
+	 * keyless request that waited in the service's queue for any fit instance).
+	 * @param instance the chosen instance
+	 * @param scheduler the scheduler that decided
+	 * @param decision its decision
+	 * @param excluded the instances the request must not use
+	 * @param instances the service's instances by id, as the load balancer knows them
+	 */
+	public LatencyLbResponse(ServiceInstance instance, Scheduler scheduler, Decision decision, Set<String> excluded,
+			@Nullable Function<String, @Nullable ServiceInstance> instances) {
+		super(instance);
+		this.instance = instance;
+		this.scheduler = scheduler;
+		this.decision = decision;
+		this.excluded = excluded;
+		this.instances = instances;
+	}
+
+	@Override
+	public ServiceInstance getServer() {
+		return this.instance;
+	}
+
+	@Override
+	public boolean hasServer() {
+		return true;
+	}
+
+	/**
+	 * Return the decision behind this response: the instance the attempt goes to.
 	 * @return the decision
 	 */
 	public Decision getDecision() {
 		return this.decision;
+	}
+
+	/**
+	 * Return the instances the request must not use (a retry's failed ones, those its
+	 * instance list did not offer).
+	 * @return the excluded instance ids
+	 */
+	public Set<String> getExcluded() {
+		return this.excluded;
+	}
+
+	/**
+	 * Return whether admission may move the attempt to another instance.
+	 * @return whether the load balancer's instances are known
+	 */
+	public boolean canRetarget() {
+		return this.instances != null;
+	}
+
+	/**
+	 * Move the attempt, before it starts, to another instance of the service: the one
+	 * whose permit it got after waiting for any. The decision, the in-flight lease and
+	 * the instance Gateway sends the request to all name that instance.
+	 * @param decision the decision for that instance
+	 * @return whether it moved; {@code false} when the load balancer no longer knows the
+	 * instance
+	 */
+	public boolean retarget(Decision decision) {
+		if (decision.instanceId().equals(this.decision.instanceId())) {
+			return true;
+		}
+		ServiceInstance instance = (this.instances != null) ? this.instances.apply(decision.instanceId()) : null;
+		if (instance == null) {
+			return false;
+		}
+		this.instance = instance;
+		this.decision = decision;
+		return true;
 	}
 
 	/**

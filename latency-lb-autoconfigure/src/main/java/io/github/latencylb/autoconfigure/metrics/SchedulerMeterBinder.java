@@ -33,6 +33,8 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code latencylb.decisions} (service, reason) and {@code latencylb.flow.moves}
  * (service, cause): function counters over the scheduler's own counters;</li>
  * <li>{@code latencylb.flow.table.size} (service): flows in the flow table;</li>
+ * <li>{@code latencylb.service.queue.length} (service): requests without a flow key
+ * waiting for any fit instance (0 without a service queue);</li>
  * <li>per instance (service, instance): {@code latencylb.instance.latency} (peak EWMA,
  * seconds; NaN before the first sample), {@code latencylb.instance.inflight},
  * {@code latencylb.instance.queue.length} (0 without admission) and
@@ -53,6 +55,9 @@ public class SchedulerMeterBinder implements MeterBinder {
 
 	/** Gauge of the flow table's size, tag service. */
 	public static final String FLOW_TABLE_SIZE = "latencylb.flow.table.size";
+
+	/** Gauge of the service queue's length (keyless requests waiting), tag service. */
+	public static final String SERVICE_QUEUE_LENGTH = "latencylb.service.queue.length";
 
 	/** Gauge of an instance's peak-EWMA latency in seconds, tags service and instance. */
 	public static final String INSTANCE_LATENCY = "latencylb.instance.latency";
@@ -146,7 +151,16 @@ public class SchedulerMeterBinder implements MeterBinder {
 				.tags(this.serviceTags)
 				.strongReference(true)
 				.register(this.registry);
+			Gauge.builder(SERVICE_QUEUE_LENGTH, this, (m) -> m.serviceQueueLength())
+				.description("Requests without a flow key waiting for any fit instance")
+				.tags(this.serviceTags)
+				.strongReference(true)
+				.register(this.registry);
 			this.scheduler.addTopologyListener(this::reconcile);
+		}
+
+		private double serviceQueueLength() {
+			return SchedulerMeterBinder.this.admission.serviceQueueLength(this.scheduler.serviceId()).orElse(0);
 		}
 
 		/**

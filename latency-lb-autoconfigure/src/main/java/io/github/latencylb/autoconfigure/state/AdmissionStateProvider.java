@@ -2,15 +2,16 @@ package io.github.latencylb.autoconfigure.state;
 
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * Admission state (per-instance priority queues and bulkheads, per-service retry budget)
- * shown by the {@code latencylb} endpoint and the queue-length gauges. Implemented by the
- * admission layer as a single bean; without one, {@link #NONE} applies and the endpoint
- * shows no queue, bulkhead or retry budget. Called on endpoint reads and metric scrapes:
- * implementations must be thread-safe and must not block.
+ * Admission state (per-instance priority queues and bulkheads, per-service queue and
+ * retry budget) shown by the {@code latencylb} endpoint and the queue-length gauges.
+ * Implemented by the admission layer as a single bean; without one, {@link #NONE} applies
+ * and the endpoint shows no queue, bulkhead or retry budget. Called on endpoint reads and
+ * metric scrapes: implementations must be thread-safe and must not block.
  */
 public interface AdmissionStateProvider {
 
@@ -28,6 +29,16 @@ public interface AdmissionStateProvider {
 	 */
 	default @Nullable InstanceAdmission instance(String serviceId, String instanceId) {
 		return null;
+	}
+
+	/**
+	 * Return how many requests without a flow key wait in the service's queue for any fit
+	 * instance.
+	 * @param serviceId the service id
+	 * @return the length, empty when the service has no service queue
+	 */
+	default OptionalInt serviceQueueLength(String serviceId) {
+		return OptionalInt.empty();
 	}
 
 	/**

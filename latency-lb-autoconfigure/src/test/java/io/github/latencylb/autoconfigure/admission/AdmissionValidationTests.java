@@ -49,6 +49,13 @@ class AdmissionValidationTests {
 	}
 
 	@Test
+	void runWhenServiceQueueMaxLengthIsNegativeShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.queue.service-max-length=-1")
+			.run((context) -> assertThat(messages(context.getStartupFailure()))
+				.containsAnyOf("queue.service-max-length", "queue.serviceMaxLength"));
+	}
+
+	@Test
 	void runWhenATrustedSourceIsNotACidrBlockShouldFailNamingIt() {
 		this.runner.withPropertyValues("latency-lb.priority.trusted-sources=10.0.0.0/8,10.0.0.0/40")
 			.run((context) -> assertThat(messages(context.getStartupFailure()))

@@ -47,6 +47,19 @@ class RetryPolicyTests {
 	}
 
 	@Test
+	void serviceQueueTimeoutShouldEndTheRequestWhileInstanceQueueRejectionsAreRetried() {
+		assertThat(this.policy.isRetriableError(
+				new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false), HttpMethod.GET))
+			.isFalse();
+		assertThat(this.policy.isRetriableError(
+				new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT), HttpMethod.POST))
+			.isTrue();
+		assertThat(this.policy.isRetriableError(new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL),
+				HttpMethod.POST))
+			.isTrue();
+	}
+
+	@Test
 	void aPooledConnectionFoundClosedAtAcquireShouldCountAsNotSent() {
 		// Reactor Netty's pool, when the connection it hands out is closed twice in a row
 		// (the instance just died): nothing was written.

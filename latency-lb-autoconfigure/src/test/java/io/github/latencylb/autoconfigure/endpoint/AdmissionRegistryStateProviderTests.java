@@ -10,6 +10,7 @@ import io.github.latencylb.autoconfigure.state.AdmissionStateProvider.Permits;
 import io.github.latencylb.core.RetryBudget;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
 import io.github.latencylb.core.admission.SemaphorePermitPool;
+import io.github.latencylb.core.admission.ServiceWaiter;
 import io.github.latencylb.core.admission.Ticket;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,25 @@ class AdmissionRegistryStateProviderTests {
 	@Test
 	void instanceWithoutQueueYetShouldHaveNoState() {
 		assertThat(this.provider.instance("orders", "b")).isNull();
+	}
+
+	@Test
+	void serviceQueueLengthShouldComeFromTheServiceQueue() {
+		AdmissionRegistry withServiceQueue = new AdmissionRegistry(
+				(serviceId, instanceId) -> new SemaphorePermitPool(1), (name) -> {
+				}, 100, null, 50);
+		AdmissionRegistryStateProvider provider = new AdmissionRegistryStateProvider(withServiceQueue,
+				(serviceId) -> null);
+		assertThat(provider.serviceQueueLength("orders")).isEmpty();
+		PriorityAdmissionQueue a = withServiceQueue.queue("orders", "a");
+		assertThat(a.tryAcquireNow(0, 0)).isTrue();
+		ServiceWaiter waiter = withServiceQueue.serviceQueue("orders").join(0, 0, Long.MAX_VALUE / 2, List.of(a));
+		assertThat(provider.serviceQueueLength("orders")).hasValue(1);
+		waiter.cancel();
+		assertThat(provider.serviceQueueLength("orders")).hasValue(0);
+		// Without a service queue (length 0) there is none to show.
+		assertThat(this.provider.serviceQueueLength("orders")).isEmpty();
+		a.permitRelease().run();
 	}
 
 	@Test

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -94,6 +95,7 @@ class LatencyLbEndpointTests {
 		assertThat(service.decisions()).containsEntry("new-flow", 61L).containsEntry("home", 60L);
 		assertThat(service.flowMoves().byCause()).containsOnlyKeys("slow", "unavailable", "retry");
 		assertThat(service.retryBudgetLeft()).isNull();
+		assertThat(service.serviceQueueLength()).isNull();
 		assertThat(service.instances()).extracting(InstanceDescriptor::id).containsExactly("a", "b", "c");
 		int held = 0;
 		double share = 0;
@@ -160,12 +162,18 @@ class LatencyLbEndpointTests {
 				return OptionalDouble.of(12.5);
 			}
 
+			@Override
+			public OptionalInt serviceQueueLength(String serviceId) {
+				return OptionalInt.of(3);
+			}
+
 		};
 		LatencyLbEndpoint endpoint = new LatencyLbEndpoint(this.registry, (serviceId) -> Map.of(), admission);
 
 		ServiceDescriptor service = endpoint.service("orders");
 
 		assertThat(service.retryBudgetLeft()).isEqualTo(12.5);
+		assertThat(service.serviceQueueLength()).isEqualTo(3);
 		InstanceDescriptor a = service.instances().get(0);
 		assertThat(a.queueLengths()).containsExactly(Map.entry(-100, 1), Map.entry(0, 2));
 		assertThat(a.bulkhead()).isEqualTo(new Permits(0, 4));

@@ -3,6 +3,7 @@ package io.github.latencylb.autoconfigure.metrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -121,6 +122,26 @@ class SchedulerMeterBinderTests {
 
 		assertThat(gauge("latencylb.instance.queue.length", "a")).isEqualTo(7);
 		assertThat(gauge("latencylb.instance.queue.length", "b")).isZero();
+	}
+
+	@Test
+	void serviceQueueLengthGaugeShouldShowTheServiceQueueAndZeroWithoutOne() {
+		fleet("orders", "a");
+		fleet("users", "x");
+		AdmissionStateProvider admission = new AdmissionStateProvider() {
+
+			@Override
+			public OptionalInt serviceQueueLength(String serviceId) {
+				return "orders".equals(serviceId) ? OptionalInt.of(9) : OptionalInt.empty();
+			}
+
+		};
+		new SchedulerMeterBinder(this.schedulers, admission, Duration.ZERO).bindTo(this.registry);
+
+		assertThat(this.registry.get("latencylb.service.queue.length").tag("service", "orders").gauge().value())
+			.isEqualTo(9);
+		assertThat(this.registry.get("latencylb.service.queue.length").tag("service", "users").gauge().value())
+			.isZero();
 	}
 
 	@Test

@@ -14,9 +14,16 @@ import java.time.Duration;
  * @param overflowMinLength waiting requests that make a full instance count as saturated
  * to the scheduler
  * @param healthCheckQueueTimeout how long a health check may wait
+ * @param serviceQueueMaxLength most keyless requests waiting for any fit instance of a
+ * service ({@link ServiceQueue}); 0 makes them wait in their chosen instance's queue
  */
 public record AdmissionConfig(int maxConcurrentCalls, int maxConcurrentStreams, int queueMaxLength,
-		Duration queueTimeout, int overflowMinLength, Duration healthCheckQueueTimeout) {
+		Duration queueTimeout, int overflowMinLength, Duration healthCheckQueueTimeout, int serviceQueueMaxLength) {
+
+	/**
+	 * Default {@link #serviceQueueMaxLength()}.
+	 */
+	public static final int DEFAULT_SERVICE_QUEUE_MAX_LENGTH = 1000;
 
 	/**
 	 * Validate the settings.
@@ -37,15 +44,35 @@ public record AdmissionConfig(int maxConcurrentCalls, int maxConcurrentStreams, 
 		if (queueTimeout.isNegative() || healthCheckQueueTimeout.isNegative()) {
 			throw new IllegalArgumentException("queue timeouts must not be negative");
 		}
+		if (serviceQueueMaxLength < 0) {
+			throw new IllegalArgumentException("serviceQueueMaxLength must be >= 0, was " + serviceQueueMaxLength);
+		}
+	}
+
+	/**
+	 * Create settings with the default service queue length.
+	 * @param maxConcurrentCalls requests running at once per instance
+	 * @param maxConcurrentStreams server-sent-event streams open at once per instance
+	 * @param queueMaxLength most requests waiting per instance
+	 * @param queueTimeout how long a regular request may wait
+	 * @param overflowMinLength waiting requests that make a full instance saturated
+	 * @param healthCheckQueueTimeout how long a health check may wait
+	 */
+	public AdmissionConfig(int maxConcurrentCalls, int maxConcurrentStreams, int queueMaxLength, Duration queueTimeout,
+			int overflowMinLength, Duration healthCheckQueueTimeout) {
+		this(maxConcurrentCalls, maxConcurrentStreams, queueMaxLength, queueTimeout, overflowMinLength,
+				healthCheckQueueTimeout, DEFAULT_SERVICE_QUEUE_MAX_LENGTH);
 	}
 
 	/**
 	 * Return the default settings: 256 concurrent calls, as many streams, 1000 waiters
-	 * for at most 5 s (health checks 20 s), saturated from one waiter on.
+	 * per instance and 1000 keyless ones per service for at most 5 s (health checks 20
+	 * s), saturated from one waiter on.
 	 * @return the defaults
 	 */
 	public static AdmissionConfig ofDefaults() {
-		return new AdmissionConfig(256, 0, 1000, Duration.ofSeconds(5), 1, Duration.ofSeconds(20));
+		return new AdmissionConfig(256, 0, 1000, Duration.ofSeconds(5), 1, Duration.ofSeconds(20),
+				DEFAULT_SERVICE_QUEUE_MAX_LENGTH);
 	}
 
 }

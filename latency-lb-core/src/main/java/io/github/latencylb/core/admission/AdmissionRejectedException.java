@@ -11,13 +11,36 @@ public final class AdmissionRejectedException extends RuntimeException {
 
 	private final Cause cause;
 
+	private final boolean retriable;
+
 	/**
-	 * Create an exception for the given cause.
+	 * Create an exception for the given cause, of a rejection that another instance may
+	 * retry.
 	 * @param cause why the request was rejected
 	 */
 	public AdmissionRejectedException(Cause cause) {
+		this(cause, true);
+	}
+
+	/**
+	 * Create an exception for the given cause.
+	 * @param cause why the request was rejected
+	 * @param retriable whether another attempt may be made; {@code false} when the
+	 * request already waited for every instance it could use (a {@link ServiceQueue}
+	 * timeout): it gets its 503
+	 */
+	public AdmissionRejectedException(Cause cause, boolean retriable) {
 		super((cause == Cause.FULL) ? "Admission queue is full" : "Timed out in admission queue", null, false, false);
 		this.cause = cause;
+		this.retriable = retriable;
+	}
+
+	/**
+	 * Return whether another attempt may be made.
+	 * @return {@code false} when the request's whole queue wait is over
+	 */
+	public boolean retriable() {
+		return this.retriable;
 	}
 
 	/**

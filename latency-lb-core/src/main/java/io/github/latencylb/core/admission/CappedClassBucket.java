@@ -31,7 +31,18 @@ final class CappedClassBucket {
 	 * @return whether the request may wait
 	 */
 	boolean tryTake(WaitList waiting, long nowNanos) {
-		if (waiting.count(this.capped.priorityClass()) >= this.capped.maxWaiters()) {
+		return tryTake(waiting.count(this.capped.priorityClass()), nowNanos);
+	}
+
+	/**
+	 * Return whether a request of the capped class may wait as one, given how many of the
+	 * class wait already: below the waiter cap and a token left (taken).
+	 * @param classWaiters requests of the class waiting now
+	 * @param nowNanos the current time
+	 * @return whether it may
+	 */
+	boolean tryTake(int classWaiters, long nowNanos) {
+		if (classWaiters >= this.capped.maxWaiters()) {
 			return false;
 		}
 		long elapsed = nowNanos - this.refilledNanos;

@@ -16,6 +16,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #expireOverdue}.) Every permit taken from the pool or handed off is returned
  * exactly once, whatever the races between grant, release, cancel and expiry.
  * <p>
+ * Attached to its service's {@link ServiceQueue} ({@link #attach}), it is the first level
+ * of two-level queueing: each permit that frees goes to the better-ranked of its own head
+ * and the service queue's head fit for it.
+ * <p>
  * An optional {@link CappedClass} (health checks) is bounded: past its cap its requests
  * wait as regular ones, and only it may take the slot of the last waiter of a full queue.
  * <p>
@@ -101,7 +105,7 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 	public Ticket acquire(int priorityClass, int offset, long deadlineNanos, long demotedDeadlineNanos) {
 		long now = this.clock.nanoTime();
 		Ticket ticket;
-		@Nullable List<Ticket> handedOff;
+		@Nullable List<Object> handedOff;
 		Ticket.State outcome;
 		@Nullable Ticket evicted = null;
 		synchronized (this.lock) {
@@ -170,7 +174,7 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 	public int expireOverdue(long nowNanos) {
 		long now = this.clock.nanoTime();
 		List<Ticket> expired = new ArrayList<>();
-		@Nullable List<Ticket> granted;
+		@Nullable List<Object> granted;
 		synchronized (this.lock) {
 			@Nullable Ticket overdue;
 			while ((overdue = this.waiting.pollOverdue(nowNanos)) != null) {
@@ -196,18 +200,12 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 	 */
 	boolean abandon(Ticket ticket, Ticket.State outcome) {
 		long now = this.clock.nanoTime();
-		@Nullable Ticket next = null;
+		@Nullable Object next = null;
 		synchronized (this.lock) {
 			Ticket.State state = ticket.state();
 			if (state == Ticket.State.GRANTED) {
 				ticket.moveTo(outcome, now);
-				next = this.waiting.pollFirst();
-				if (next != null) {
-					next.moveTo(Ticket.State.GRANTED, now);
-				}
-				else {
-					this.pool.release();
-				}
+				next = handOff(now);
 			}
 			else if (state == Ticket.State.QUEUED && outcome != Ticket.State.RELEASED) {
 				this.waiting.remove(ticket);
@@ -217,9 +215,7 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 				return false;
 			}
 		}
-		if (next != null) {
-			next.signalGranted();
-		}
+		signal(next);
 		return true;
 	}
 

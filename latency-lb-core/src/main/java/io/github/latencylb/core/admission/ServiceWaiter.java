@@ -1,6 +1,7 @@
 package io.github.latencylb.core.admission;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
@@ -16,6 +17,9 @@ public final class ServiceWaiter {
 
 	final long sequence;
 
+	/** Whether it waits in the capped class (counted against its cap); queue's lock. */
+	boolean privileged;
+
 	private final ServiceQueue queue;
 
 	private final WaitRank rank;
@@ -23,6 +27,8 @@ public final class ServiceWaiter {
 	private final long deadlineNanos;
 
 	private final List<String> fit;
+
+	private final boolean demoted;
 
 	private final CompletableFuture<ServiceWaiter> granted = new CompletableFuture<>();
 
@@ -34,8 +40,10 @@ public final class ServiceWaiter {
 
 	private @Nullable Runnable permitRelease;
 
-	ServiceWaiter(ServiceQueue queue, WaitRank rank, long deadlineNanos, List<String> fit, long sequence) {
+	ServiceWaiter(ServiceQueue queue, WaitRank rank, long deadlineNanos, List<String> fit, long sequence,
+			boolean demoted) {
 		this.queue = queue;
+		this.demoted = demoted;
 		this.rank = rank;
 		this.deadlineNanos = deadlineNanos;
 		this.fit = List.copyOf(fit);
@@ -91,6 +99,29 @@ public final class ServiceWaiter {
 	}
 
 	/**
+	 * Return whether the request asked for the capped class over its cap and waits as a
+	 * regular request instead.
+	 * @return whether it was demoted
+	 */
+	public boolean demoted() {
+		return this.demoted;
+	}
+
+	/**
+	 * Expire this waiter now, e.g. from a per-waiter timer: its future fails with a
+	 * {@code TIMEOUT} that ends the request. Does nothing unless still queued: a waiter
+	 * granted meanwhile keeps its permit (use {@link #cancel()} to give it back).
+	 * @return whether it was still queued
+	 */
+	public boolean expire() {
+		if (!this.queue.leave(this, State.EXPIRED)) {
+			return false;
+		}
+		signalRejected(AdmissionRejectedException.Cause.TIMEOUT);
+		return true;
+	}
+
+	/**
 	 * Return the permit, once; does nothing unless granted.
 	 * @return whether this call returned it
 	 */
@@ -115,7 +146,7 @@ public final class ServiceWaiter {
 	 * @return whether this call changed anything
 	 */
 	public boolean cancel() {
-		if (this.queue.leave(this)) {
+		if (this.queue.leave(this, State.CANCELLED)) {
 			this.granted.cancel(false);
 			return true;
 		}
@@ -124,6 +155,15 @@ public final class ServiceWaiter {
 
 	boolean fits(String id) {
 		return this.fit.contains(id);
+	}
+
+	boolean fitsAny(Set<String> present) {
+		for (String id : this.fit) {
+			if (present.contains(id)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	void grant(String id, Runnable release) {
@@ -136,12 +176,16 @@ public final class ServiceWaiter {
 		this.state = State.REJECTED;
 	}
 
-	void expire() {
+	void markExpired() {
 		this.state = State.EXPIRED;
 	}
 
-	void cancelQueued() {
-		this.state = State.CANCELLED;
+	/**
+	 * Left the queue before a grant; caller holds the queue's lock.
+	 * @param outcome {@code CANCELLED} or {@code EXPIRED}
+	 */
+	void leave(State outcome) {
+		this.state = outcome;
 	}
 
 	/**
@@ -152,8 +196,14 @@ public final class ServiceWaiter {
 		this.granted.complete(this);
 	}
 
+	/**
+	 * Fail the grant; a timeout ends the request (it waited for every instance it could
+	 * use).
+	 * @param cause why
+	 */
 	void signalRejected(AdmissionRejectedException.Cause cause) {
-		this.granted.completeExceptionally(new AdmissionRejectedException(cause));
+		this.granted.completeExceptionally(
+				new AdmissionRejectedException(cause, cause != AdmissionRejectedException.Cause.TIMEOUT));
 	}
 
 	@Override

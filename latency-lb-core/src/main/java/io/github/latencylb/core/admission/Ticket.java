@@ -157,6 +157,14 @@ public final class Ticket {
 	}
 
 	/**
+	 * Return where this ticket stands against the waiters of a {@link ServiceQueue}.
+	 * @return its rank
+	 */
+	WaitRank rank() {
+		return new WaitRank(this.priorityClass, this.offset, this.createdNanos);
+	}
+
+	/**
 	 * Move to {@code next}; caller holds the queue's lock.
 	 * @param next the new state
 	 * @param nowNanos the current time

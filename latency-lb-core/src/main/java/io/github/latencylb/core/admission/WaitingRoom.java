@@ -10,9 +10,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The state a {@link PriorityAdmissionQueue} guards with one lock: its permit pool and
  * its waiters, the direct hand-off of permits to waiters, and the fast path that takes a
- * permit without a {@link Ticket}.
+ * permit without a {@link Ticket}. Once {@link #attach attached} to its service's
+ * {@link ServiceQueue}, each permit that frees goes to the better-ranked of its own head
+ * and the service queue's head (ties to its own), as a {@link ServiceQueue.Member}.
  */
-abstract class WaitingRoom {
+abstract class WaitingRoom implements ServiceQueue.Member {
 
 	final Object lock = new Object();
 
@@ -26,6 +28,11 @@ abstract class WaitingRoom {
 
 	/** Gives back a permit taken by {@link #tryAcquireNow}: shared, never allocated. */
 	private final Runnable permitRelease = this::releasePermit;
+
+	/** The service queue freed permits are offered to, {@code null} if none; lock. */
+	private volatile @Nullable ServiceQueue service;
+
+	private volatile String instanceId = "";
 
 	WaitingRoom(PermitPool pool, int maxLength, NanoClock clock) {
 		if (maxLength < 0) {
@@ -45,10 +52,10 @@ abstract class WaitingRoom {
 	 * @return whether a permit was taken
 	 */
 	public boolean tryAcquireNow(int priorityClass, int offset) {
-		@Nullable List<Ticket> handedOff = null;
+		@Nullable List<Object> handedOff = null;
 		boolean granted;
 		synchronized (this.lock) {
-			if (this.waiting.size() > 0) {
+			if (this.waiting.size() > 0 || serviceWaits()) {
 				handedOff = grantWhilePermitsFree(this.clock.nanoTime());
 			}
 			Ticket head = this.waiting.peekFirst();
@@ -72,19 +79,63 @@ abstract class WaitingRoom {
 
 	private void releasePermit() {
 		long now = this.clock.nanoTime();
-		@Nullable Ticket next;
+		@Nullable Object next;
 		synchronized (this.lock) {
-			next = this.waiting.pollFirst();
-			if (next != null) {
-				next.moveTo(Ticket.State.GRANTED, now);
-			}
-			else {
-				this.pool.release();
-			}
+			next = handOff(now);
 		}
-		if (next != null) {
-			next.signalGranted();
+		signal(next);
+	}
+
+	/**
+	 * Offer this instance's freed permits to the waiters of its service's queue too (the
+	 * keyless requests that may use it). Permits free now go to them at the next
+	 * {@link #offerFreePermits()}.
+	 * @param service the service queue
+	 * @param instanceId this instance's id, as the service queue's waiters name it
+	 */
+	public void attach(ServiceQueue service, String instanceId) {
+		synchronized (this.lock) {
+			this.instanceId = instanceId;
+			this.service = service;
 		}
+	}
+
+	/**
+	 * Stop offering freed permits to the service queue (the instance left the service):
+	 * they go to this queue's own waiters or the pool only.
+	 */
+	public void detach() {
+		synchronized (this.lock) {
+			this.service = null;
+		}
+	}
+
+	@Override
+	public String instanceId() {
+		return this.instanceId;
+	}
+
+	@Override
+	public @Nullable Runnable tryAcquire() {
+		@Nullable List<Object> handedOff = null;
+		boolean taken;
+		synchronized (this.lock) {
+			if (this.waiting.size() > 0 || serviceWaits()) {
+				handedOff = grantWhilePermitsFree(this.clock.nanoTime());
+			}
+			taken = this.waiting.size() == 0 && this.pool.tryAcquire();
+		}
+		signalGranted(handedOff);
+		return taken ? this.permitRelease : null;
+	}
+
+	@Override
+	public void offerFreePermits() {
+		@Nullable List<Object> handedOff;
+		synchronized (this.lock) {
+			handedOff = grantWhilePermitsFree(this.clock.nanoTime());
+		}
+		signalGranted(handedOff);
 	}
 
 	/**
@@ -124,26 +175,74 @@ abstract class WaitingRoom {
 	}
 
 	/**
-	 * Hand permits freed behind the queue's back (directly to the pool) to waiters.
+	 * Hand permits freed behind the queue's back (directly to the pool) to waiters, own
+	 * or of the service queue. Caller holds the lock, signals the result after.
 	 * @param now the current time
-	 * @return the granted tickets, to signal outside the lock; {@code null} if none
+	 * @return the granted tickets and service waiters, to signal outside the lock;
+	 * {@code null} if none
 	 */
-	@Nullable List<Ticket> grantWhilePermitsFree(long now) {
-		@Nullable List<Ticket> granted = null;
-		while (this.waiting.size() > 0 && this.pool.tryAcquire()) {
-			Ticket head = this.waiting.removeFirst();
-			head.moveTo(Ticket.State.GRANTED, now);
+	@Nullable List<Object> grantWhilePermitsFree(long now) {
+		@Nullable List<Object> granted = null;
+		while ((this.waiting.size() > 0 || serviceWaits()) && this.pool.tryAcquire()) {
+			@Nullable Object next = handOff(now);
+			if (next == null) {
+				break;
+			}
 			if (granted == null) {
 				granted = new ArrayList<>(1);
 			}
-			granted.add(head);
+			granted.add(next);
 		}
 		return granted;
 	}
 
-	static void signalGranted(@Nullable List<Ticket> granted) {
+	/**
+	 * Give one permit that freed (returned, or taken from the pool) to the better-ranked
+	 * of the service queue's head fit for this instance and the own head (ties to the
+	 * own), else back to the pool. Caller holds the lock.
+	 * @param now the current time
+	 * @return the {@link Ticket} or {@link ServiceWaiter} to signal after the lock is
+	 * released, or {@code null} if the permit went to the pool
+	 */
+	@Nullable Object handOff(long now) {
+		@Nullable Ticket head = this.waiting.peekFirst();
+		if (serviceWaits()) {
+			ServiceWaiter waiter = this.service.claim(this, (head != null) ? head.rank() : null, this.permitRelease);
+			if (waiter != null) {
+				return waiter;
+			}
+		}
+		if (head != null) {
+			this.waiting.removeFirst();
+			head.moveTo(Ticket.State.GRANTED, now);
+			return head;
+		}
+		this.pool.release();
+		return null;
+	}
+
+	/**
+	 * Return whether keyless requests wait in the attached service queue; caller holds
+	 * the lock.
+	 * @return whether the service queue has waiters
+	 */
+	private boolean serviceWaits() {
+		ServiceQueue service = this.service;
+		return service != null && service.length() > 0;
+	}
+
+	static void signal(@Nullable Object granted) {
+		if (granted instanceof Ticket ticket) {
+			ticket.signalGranted();
+		}
+		else if (granted instanceof ServiceWaiter waiter) {
+			waiter.signalGranted();
+		}
+	}
+
+	static void signalGranted(@Nullable List<Object> granted) {
 		if (granted != null) {
-			granted.forEach(Ticket::signalGranted);
+			granted.forEach(WaitingRoom::signal);
 		}
 	}
 
