@@ -13,10 +13,21 @@ public final class Decision {
 
 	private final @Nullable MoveCause moveCause;
 
+	private final boolean keyed;
+
+	private final long flowHash;
+
 	Decision(InstanceStats instance, DecisionReason reason, @Nullable MoveCause moveCause) {
+		this(instance, reason, moveCause, false, 0);
+	}
+
+	Decision(InstanceStats instance, DecisionReason reason, @Nullable MoveCause moveCause, boolean keyed,
+			long flowHash) {
 		this.instance = instance;
 		this.reason = reason;
 		this.moveCause = moveCause;
+		this.keyed = keyed;
+		this.flowHash = flowHash;
 	}
 
 	/**
@@ -46,6 +57,20 @@ public final class Decision {
 
 	InstanceStats stats() {
 		return this.instance;
+	}
+
+	/**
+	 * Whether the request has a flow key.
+	 */
+	boolean keyed() {
+		return this.keyed;
+	}
+
+	/**
+	 * The flow key's hash of a keyed request ({@code 0} for a keyless one).
+	 */
+	long flowHash() {
+		return this.flowHash;
 	}
 
 	@Override

@@ -3,6 +3,8 @@ package io.github.latencylb.core;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One request in flight on one instance, from the moment it is sent until it is finished.
  * The response (or failure) is recorded at most once: when the response headers arrive,
@@ -29,12 +31,15 @@ public final class Lease implements Comparable<Lease> {
 
 	private final AtomicBoolean released = new AtomicBoolean();
 
+	private final @Nullable FlowLease flow;
+
 	private volatile long respondedNanos = NOT_RESPONDED;
 
-	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos) {
+	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos, @Nullable FlowLease flow) {
 		this.accounting = accounting;
 		this.instance = instance;
 		this.startNanos = startNanos;
+		this.flow = flow;
 	}
 
 	/**
@@ -131,6 +136,9 @@ public final class Lease implements Comparable<Lease> {
 			return false;
 		}
 		this.accounting.release(this.instance, this);
+		if (this.flow != null) {
+			this.flow.release();
+		}
 		return true;
 	}
 

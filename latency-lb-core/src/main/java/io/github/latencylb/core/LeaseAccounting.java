@@ -8,7 +8,9 @@ import java.util.function.Supplier;
  * In-flight accounting and response recording of one service's leases: counts each
  * request in flight on its instance and in the service until its lease is released, and
  * feeds each response's latency (a failure at least {@code failurePenalty}) to the
- * instance's peak EWMA and window and its outcome to {@link OutlierEjection}.
+ * instance's peak EWMA and window and to the slowness detector, and its outcome to
+ * {@link OutlierEjection}. A keyed request is counted for its flow too
+ * ({@link FlowInflightCounts}), released with its lease.
  */
 final class LeaseAccounting {
 
@@ -18,16 +20,28 @@ final class LeaseAccounting {
 
 	private final OutlierEjection ejection;
 
+	private final FleetRefresh refresh;
+
 	private final AtomicInteger totalInflight = new AtomicInteger();
 
-	LeaseAccounting(NanoClock clock, Supplier<SchedulerConfig> config, OutlierEjection ejection) {
+	LeaseAccounting(NanoClock clock, Supplier<SchedulerConfig> config, OutlierEjection ejection, FleetRefresh refresh) {
 		this.clock = clock;
 		this.config = config;
 		this.ejection = ejection;
+		this.refresh = refresh;
 	}
 
 	Lease start(InstanceStats instance) {
-		Lease lease = new Lease(this, instance, this.clock.nanoTime());
+		return start(instance, false, 0);
+	}
+
+	/**
+	 * Start a lease; a keyed request is also counted in flight for its flow on the
+	 * instance until the lease is released.
+	 */
+	Lease start(InstanceStats instance, boolean keyed, long flowHash) {
+		FlowLease flow = keyed ? instance.flows.acquire(flowHash) : null;
+		Lease lease = new Lease(this, instance, this.clock.nanoTime(), flow);
 		instance.inflight.incrementAndGet();
 		instance.outstanding.add(lease);
 		this.totalInflight.incrementAndGet();
@@ -45,6 +59,7 @@ final class LeaseAccounting {
 		instance.ewma.observe(latency, now);
 		instance.window.record(latency, now);
 		instance.lastResponseNanos = now;
+		this.refresh.onResponse(instance, latency, now, config);
 		this.ejection.onOutcome(instance, outcome, config.ejection(), now);
 	}
 

@@ -20,16 +20,19 @@ import java.util.function.Consumer;
  * @param slowStart the slowStart part
  * @param ejection the ejection part
  * @param refreshInterval how often fleet-wide state (medians, slowness) is recomputed
+ * @param cusum the sequential slowness test's part
+ * @param flowWait the part deciding whether a flow waits at its full home or overflows
  */
 public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, LatencyConfig latency,
 		SlownessConfig slowness, FallbackConfig fallback, MovesConfig moves, AffinityConfig affinity,
-		SlowStartConfig slowStart, EjectionConfig ejection,
-		Duration refreshInterval) implements SchedulerConfigShortcuts {
+		SlowStartConfig slowStart, EjectionConfig ejection, Duration refreshInterval, CusumConfig cusum,
+		FlowWaitConfig flowWait) implements SchedulerConfigShortcuts {
 
 	private static final SchedulerConfig DEFAULTS = new SchedulerConfig(RingConfig.ofDefaults(),
 			BoundedLoadConfig.ofDefaults(), LatencyConfig.ofDefaults(), SlownessConfig.ofDefaults(),
 			FallbackConfig.ofDefaults(), MovesConfig.ofDefaults(), AffinityConfig.ofDefaults(),
-			SlowStartConfig.ofDefaults(), EjectionConfig.ofDefaults(), Duration.ofMillis(100));
+			SlowStartConfig.ofDefaults(), EjectionConfig.ofDefaults(), Duration.ofMillis(100), CusumConfig.ofDefaults(),
+			FlowWaitConfig.ofDefaults());
 
 	/**
 	 * Validate on construction.
@@ -45,6 +48,29 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 		ConfigChecks.present(slowStart, "slowStart");
 		ConfigChecks.present(ejection, "ejection");
 		ConfigChecks.positive(refreshInterval, "refreshInterval");
+		ConfigChecks.present(cusum, "cusum");
+		ConfigChecks.present(flowWait, "flowWait");
+	}
+
+	/**
+	 * Create a configuration with the default {@link CusumConfig} and
+	 * {@link FlowWaitConfig} (the parts issue 9 added).
+	 * @param ring the ring part
+	 * @param boundedLoad the boundedLoad part
+	 * @param latency the latency part
+	 * @param slowness the slowness part
+	 * @param fallback the fallback part
+	 * @param moves the moves part
+	 * @param affinity the affinity part
+	 * @param slowStart the slowStart part
+	 * @param ejection the ejection part
+	 * @param refreshInterval how often fleet-wide state is recomputed
+	 */
+	public SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, LatencyConfig latency,
+			SlownessConfig slowness, FallbackConfig fallback, MovesConfig moves, AffinityConfig affinity,
+			SlowStartConfig slowStart, EjectionConfig ejection, Duration refreshInterval) {
+		this(ring, boundedLoad, latency, slowness, fallback, moves, affinity, slowStart, ejection, refreshInterval,
+				CusumConfig.ofDefaults(), FlowWaitConfig.ofDefaults());
 	}
 
 	/**
@@ -113,7 +139,15 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 		public Duration maxEjectionTime;
 		public int maxEjectionPercent;
 		public Duration refreshInterval;
+		public double cusumReferenceRatio;
+		public double cusumThreshold;
+		public double cusumClearThreshold;
+		public double cusumOutstandingFactor;
+		public double waitBudgetFactor;
+		public Duration minWaitBudget;
 		// @formatter:on
+
+		private final CusumConfig cusum;
 
 		Builder(SchedulerConfig c) {
 			this.virtualNodes = c.ring().virtualNodes();
@@ -139,6 +173,13 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 			this.maxEjectionTime = c.ejection().maxTime();
 			this.maxEjectionPercent = c.ejection().maxPercent();
 			this.refreshInterval = c.refreshInterval();
+			this.cusum = c.cusum();
+			this.cusumReferenceRatio = c.cusum().referenceRatio();
+			this.cusumThreshold = c.cusum().threshold();
+			this.cusumClearThreshold = c.cusum().clearThreshold();
+			this.cusumOutstandingFactor = c.cusum().outstandingFactor();
+			this.waitBudgetFactor = c.flowWait().budgetFactor();
+			this.minWaitBudget = Duration.ofNanos(c.flowWait().minBudgetNanos());
 		}
 
 		/**
@@ -156,7 +197,10 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 					new SlowStartConfig(this.slowStartDuration, this.slowStartMinWeight, this.slowStartSettlePeriod),
 					new EjectionConfig(this.consecutiveFailures, this.baseEjectionTime, this.maxEjectionTime,
 							this.maxEjectionPercent),
-					this.refreshInterval);
+					this.refreshInterval,
+					new CusumConfig(this.cusumReferenceRatio, this.cusumThreshold, this.cusumClearThreshold,
+							this.cusum.minLogRatio(), this.cusum.maxLogRatio(), this.cusumOutstandingFactor),
+					new FlowWaitConfig(this.waitBudgetFactor, ConfigChecks.nanos(this.minWaitBudget, "minWaitBudget")));
 		}
 
 	}

@@ -38,6 +38,18 @@ final class SchedulerCounters {
 		return new Decision(instance, reason, cause);
 	}
 
+	/**
+	 * Count a decision for a request of a flow (its flow is counted in flight where it
+	 * starts) and return it.
+	 */
+	Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause, long flowHash) {
+		this.decisions.get(reason).increment();
+		if (cause != null) {
+			this.moves.get(cause).increment();
+		}
+		return new Decision(instance, reason, cause, true, flowHash);
+	}
+
 	void deferredMove() {
 		this.deferredMoves.increment();
 	}

@@ -1,0 +1,67 @@
+package io.github.latencylb.core;
+
+import java.util.Collection;
+
+/**
+ * Slowness by a sequential change test: each instance's {@link CusumSlownessDetector}
+ * statistic, fed by every recorded response and, on each refresh, by the age of its
+ * oldest outstanding request, both relative to the {@link FleetLatency} median. A
+ * response under {@code minSlowLatency} is never evidence of slowness (microsecond
+ * noise). An instance is also slow when stuck: two requests outstanding for longer than
+ * {@code stuckFactor x max(latencyFactor x fleetMedian, minSlowLatency)} with no response
+ * since they started. A slow instance with no response for two latency windows (its flows
+ * have left) is forgotten, so that traffic probes it again; a recovered instance clears
+ * within a few fast responses.
+ */
+final class CusumSlowness implements SlownessDetector {
+
+	private final FleetLatency fleet;
+
+	private volatile CusumSlownessDetector detector = new CusumSlownessDetector(CusumConfig.ofDefaults());
+
+	CusumSlowness(FleetLatency fleet) {
+		this.fleet = fleet;
+	}
+
+	@Override
+	public void assess(Collection<InstanceStats> instances, long nowNanos, SchedulerConfig config) {
+		CusumSlownessDetector detector = detector(config);
+		long median = this.fleet.medianNanos();
+		long forget = 2 * config.latency().window().toNanos();
+		for (InstanceStats s : instances) {
+			if (s.slow && nowNanos - s.lastResponseNanos > forget && s.outstanding.isEmpty()) {
+				detector.reset(s.cusum);
+			}
+			boolean slowNow = detector.onOutstanding(s.cusum, s.oldestOutstandingAge(nowNanos), median);
+			if (median > 0) {
+				double threshold = Math.max(config.slowness().latencyFactor() * median,
+						config.slowness().minSlowLatency().toNanos());
+				slowNow |= s.unansweredAge(nowNanos) > config.slowness().stuckFactor() * threshold;
+			}
+			s.slow = slowNow;
+		}
+	}
+
+	@Override
+	public boolean onResponse(InstanceStats instance, long latencyNanos, long nowNanos, SchedulerConfig config) {
+		long median = this.fleet.medianNanos();
+		long sample = latencyNanos;
+		if (sample < config.slowness().minSlowLatency().toNanos()) {
+			sample = Math.min(sample, median);
+		}
+		boolean slow = detector(config).onResponse(instance.cusum, sample, median);
+		boolean changed = slow != instance.slow;
+		instance.slow = slow;
+		return changed;
+	}
+
+	private CusumSlownessDetector detector(SchedulerConfig config) {
+		CusumSlownessDetector current = this.detector;
+		if (!current.config().equals(config.cusum())) {
+			current = new CusumSlownessDetector(config.cusum());
+			this.detector = current;
+		}
+		return current;
+	}
+
+}
