@@ -5,7 +5,12 @@ import java.util.Collection;
 /**
  * Slowness by a sequential change test: each instance's {@link CusumSlownessDetector}
  * statistic, fed by every recorded response and, on each refresh, by the age of its
- * oldest outstanding request, both relative to the {@link FleetLatency} median. A
+ * oldest outstanding request, both relative to the {@link FleetLatency} median. A request
+ * sent while its instance had more requests in flight than an instance usually has
+ * ({@link FleetLatency#inflight()}) queued behind that burst: its latency counts scaled
+ * by {@code usual / inflightAtStart}, so that the queueing bursts of a busy but healthy
+ * instance (slow responses in runs, which a sequential test would add up) raise no alarm,
+ * while a degraded instance's first responses, sent at the usual load, count in full. A
  * response under {@code minSlowLatency} is never evidence of slowness (microsecond
  * noise). An instance is also slow when stuck: two requests outstanding for longer than
  * {@code stuckFactor x max(latencyFactor x fleetMedian, minSlowLatency)} with no response
@@ -43,9 +48,15 @@ final class CusumSlowness implements SlownessDetector {
 	}
 
 	@Override
-	public boolean onResponse(InstanceStats instance, long latencyNanos, long nowNanos, SchedulerConfig config) {
+	public boolean onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, long nowNanos,
+			SchedulerConfig config) {
 		long median = this.fleet.medianNanos();
 		long sample = latencyNanos;
+		int usual = this.fleet.inflight();
+		if (inflightAtStart > usual) {
+			// Sent into a burst: part of its latency is queueing behind the burst.
+			sample = (long) ((double) sample * usual / inflightAtStart);
+		}
 		if (sample < config.slowness().minSlowLatency().toNanos()) {
 			sample = Math.min(sample, median);
 		}

@@ -9,15 +9,26 @@ import java.util.List;
  * The fleet's latency, recomputed on each refresh from the instances' windows: each
  * instance's windowed median and p95 (at least {@code minSamples} samples; kept while
  * fresh samples are too few, for at most two windows), and the fleet's median and p95 as
- * the lower median of the instances' values (so one slow instance does not move them).
- * Unknown ({@code -1}) with fewer than two instances measured: an instance is never
- * judged against itself.
+ * the lower median of the instances' values (so one slow instance does not move them),
+ * and the usual requests in flight per instance. Unknown ({@code -1}) with fewer than two
+ * instances measured: an instance is never judged against itself.
  */
 final class FleetLatency {
 
 	private volatile long medianNanos = -1;
 
 	private volatile long p95Nanos = -1;
+
+	private volatile int inflight = 1;
+
+	/**
+	 * Return the usual requests in flight per instance: the upper median over the
+	 * instances at the last refresh, at least 1.
+	 * @return the count
+	 */
+	int inflight() {
+		return this.inflight;
+	}
 
 	/**
 	 * Return the fleet's median latency.
@@ -57,6 +68,12 @@ final class FleetLatency {
 		}
 		this.medianNanos = lowerMedian(medians);
 		this.p95Nanos = lowerMedian(p95s);
+		List<Long> inflights = new ArrayList<>();
+		for (InstanceStats s : instances) {
+			inflights.add((long) s.inflight.get());
+		}
+		Collections.sort(inflights);
+		this.inflight = inflights.isEmpty() ? 1 : (int) Math.max(1, inflights.get(inflights.size() / 2));
 	}
 
 	private static long lowerMedian(List<Long> values) {

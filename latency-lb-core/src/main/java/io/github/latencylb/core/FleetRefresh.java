@@ -47,14 +47,15 @@ final class FleetRefresh {
 	 * Feed a recorded response to the slowness detector; a changed verdict makes the next
 	 * refresh run at once.
 	 */
-	void onResponse(InstanceStats instance, long latencyNanos, long nowNanos, SchedulerConfig config) {
+	void onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, long nowNanos,
+			SchedulerConfig config) {
 		Topology last = this.last;
 		if (this.fleet.medianNanos() < 0 && last != null) {
 			// Warm-up: learn the fleet's median as soon as two instances have enough
 			// samples, rather than at the next refresh, so that no evidence is lost.
 			this.fleet.update(last.instances.values(), nowNanos, config);
 		}
-		if (this.slowness.onResponse(instance, latencyNanos, nowNanos, config)) {
+		if (this.slowness.onResponse(instance, latencyNanos, inflightAtStart, nowNanos, config)) {
 			due(nowNanos);
 		}
 	}

@@ -21,6 +21,9 @@ public final class Lease implements Comparable<Lease> {
 
 	final long startNanos;
 
+	/** Requests in flight on the instance when this one started, itself included. */
+	final int inflightAtStart;
+
 	private final long sequence = SEQUENCE.incrementAndGet();
 
 	private final LeaseAccounting accounting;
@@ -35,7 +38,9 @@ public final class Lease implements Comparable<Lease> {
 
 	private volatile long respondedNanos = NOT_RESPONDED;
 
-	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos, @Nullable FlowLease flow) {
+	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos, int inflightAtStart,
+			@Nullable FlowLease flow) {
+		this.inflightAtStart = inflightAtStart;
 		this.accounting = accounting;
 		this.instance = instance;
 		this.startNanos = startNanos;
@@ -77,7 +82,7 @@ public final class Lease implements Comparable<Lease> {
 		}
 		long responded = this.respondedNanos;
 		long end = (responded != NOT_RESPONDED) ? responded : this.accounting.nanoTime();
-		this.accounting.record(this.instance, this.startNanos, end, outcome);
+		this.accounting.record(this.instance, this.startNanos, end, this.inflightAtStart, outcome);
 		return true;
 	}
 

@@ -41,14 +41,18 @@ final class LeaseAccounting {
 	 */
 	Lease start(InstanceStats instance, boolean keyed, long flowHash) {
 		FlowLease flow = keyed ? instance.flows.acquire(flowHash) : null;
-		Lease lease = new Lease(this, instance, this.clock.nanoTime(), flow);
-		instance.inflight.incrementAndGet();
+		int inflight = instance.inflight.incrementAndGet();
+		Lease lease = new Lease(this, instance, this.clock.nanoTime(), inflight, flow);
 		instance.outstanding.add(lease);
 		this.totalInflight.incrementAndGet();
 		return lease;
 	}
 
 	void record(InstanceStats instance, long startNanos, long endNanos, Lease.Outcome outcome) {
+		record(instance, startNanos, endNanos, 1, outcome);
+	}
+
+	void record(InstanceStats instance, long startNanos, long endNanos, int inflightAtStart, Lease.Outcome outcome) {
 		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config.get();
 		long latency = Math.max(0, endNanos - startNanos);
@@ -59,7 +63,7 @@ final class LeaseAccounting {
 		instance.ewma.observe(latency, now);
 		instance.window.record(latency, now);
 		instance.lastResponseNanos = now;
-		this.refresh.onResponse(instance, latency, now, config);
+		this.refresh.onResponse(instance, latency, inflightAtStart, now, config);
 		this.ejection.onOutcome(instance, outcome, config.ejection(), now);
 	}
 

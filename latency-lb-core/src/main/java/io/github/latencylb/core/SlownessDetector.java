@@ -23,10 +23,13 @@ interface SlownessDetector {
 	 * Take a recorded response's latency sample into account.
 	 * @param instance the instance that answered
 	 * @param latencyNanos the latency sample, as the scheduler records it
+	 * @param inflightAtStart requests in flight on the instance when the request started,
+	 * itself included
 	 * @param nowNanos the time
 	 * @param config the configuration
 	 * @return whether the instance's verdict changed
 	 */
-	boolean onResponse(InstanceStats instance, long latencyNanos, long nowNanos, SchedulerConfig config);
+	boolean onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, long nowNanos,
+			SchedulerConfig config);
 
 }

@@ -1,5 +1,6 @@
 package io.github.latencylb.core;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -109,6 +110,30 @@ class SchedulerCusumSlownessTests {
 		}
 		assertThat(slowSeen).isZero();
 		assertThat(this.scheduler.moveCount(MoveCause.SLOW)).isZero();
+	}
+
+	@Test
+	void responsesQueuedBehindABurstShouldNotBeEvidence() {
+		warmUp(20_000_000L);
+		// Ten requests sent at once to an instance that usually has one in flight: the
+		// n-th waits behind n - 1 others and answers at n x 20 ms. Unscaled, the last
+		// seven would add up to 5.6, over the threshold.
+		Decision decision = keylessOn("c");
+		List<Lease> burst = new ArrayList<>();
+		for (int i = 0; i < 10; i++) {
+			burst.add(this.scheduler.start(decision));
+		}
+		for (Lease lease : burst) {
+			this.clock.advanceNanos(20_000_000L);
+			lease.recordResponse(false);
+			lease.release();
+		}
+		assertThat(slow("c")).isFalse();
+		// Sent one at a time, the same latencies are evidence.
+		for (int i = 4; i <= 10; i++) {
+			respond("c", i * 20_000_000L);
+		}
+		assertThat(slow("c")).isTrue();
 	}
 
 	@Test
