@@ -71,6 +71,10 @@ public final class CoreConfigMapping {
 	}
 
 	static CusumConfig cusum(SchedulerProperties.Slowness p) {
+		if (!(p.getClearThreshold() < p.getThreshold())) {
+			throw new IllegalArgumentException("slowness.clear-threshold must be below slowness.threshold ("
+					+ p.getThreshold() + ") but was " + p.getClearThreshold());
+		}
 		CusumConfig defaults = CusumConfig.ofDefaults();
 		return new CusumConfig(p.getReferenceRatio(), p.getThreshold(), p.getClearThreshold(), defaults.minLogRatio(),
 				defaults.maxLogRatio(), p.getOutstandingFactor());

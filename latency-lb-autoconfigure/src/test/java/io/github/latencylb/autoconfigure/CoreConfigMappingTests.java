@@ -88,7 +88,7 @@ class CoreConfigMappingTests {
 				"latency-lb.services.orders.slowness.clear-threshold", "3")));
 		assertThatIllegalStateException().isThrownBy(() -> CoreConfigMapping.scheduler(binder, "orders"))
 			.withMessageContaining("latency-lb.services[orders]")
-			.withMessageContaining("cusumClearThreshold");
+			.withMessageContaining("slowness.clear-threshold");
 	}
 
 	@Test
