@@ -1,6 +1,9 @@
 package io.github.latencylb.core;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * Slowness by a sequential change test: each instance's {@link CusumSlownessDetector}
@@ -11,8 +14,10 @@ import java.util.Collection;
  * by {@code usual / inflightAtStart}, so that the queueing bursts of a busy but healthy
  * instance (slow responses in runs, which a sequential test would add up) raise no alarm,
  * while a degraded instance's first responses, sent at the usual load, count in full. A
- * response under {@code minSlowLatency} is never evidence of slowness (microsecond
- * noise). An instance is also slow when stuck: two requests outstanding for longer than
+ * slow-looking response is also compared with the rest of the fleet right now (when every
+ * instance is as slow at once, the gateway stalled: no evidence). A response under
+ * {@code minSlowLatency} is never evidence of slowness (microsecond noise). An instance
+ * is also slow when stuck: two requests outstanding for longer than
  * {@code stuckFactor x max(latencyFactor x fleetMedian, minSlowLatency)} with no response
  * since they started. A slow instance with no response for two latency windows (its flows
  * have left) is forgotten, so that traffic probes it again; a recovered instance clears
@@ -48,8 +53,8 @@ final class CusumSlowness implements SlownessDetector {
 	}
 
 	@Override
-	public boolean onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, long nowNanos,
-			SchedulerConfig config) {
+	public boolean onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart,
+			Collection<InstanceStats> fleet, long nowNanos, SchedulerConfig config) {
 		long median = this.fleet.medianNanos();
 		long sample = latencyNanos;
 		int usual = this.fleet.inflight();
@@ -60,10 +65,36 @@ final class CusumSlowness implements SlownessDetector {
 		if (sample < config.slowness().minSlowLatency().toNanos()) {
 			sample = Math.min(sample, median);
 		}
+		if (median > 0 && sample > config.cusum().referenceRatio() * median) {
+			median = Math.max(median, fleetNow(instance, sample, fleet, nowNanos));
+		}
 		boolean slow = detector(config).onResponse(instance.cusum, sample, median);
 		boolean changed = slow != instance.slow;
 		instance.slow = slow;
 		return changed;
+	}
+
+	/**
+	 * How slow the rest of the fleet is right now, seen from a slow-looking response: the
+	 * lower median, over the other instances, of their oldest outstanding request's age
+	 * or, if larger, their last response's latency when it ended within this response's
+	 * lifetime. A stall of the gateway itself (a GC pause, a starved CPU) makes every
+	 * instance look slow at once: that is not evidence against one of them.
+	 */
+	private static long fleetNow(InstanceStats instance, long latencyNanos, Collection<InstanceStats> fleet,
+			long nowNanos) {
+		List<Long> others = new ArrayList<>();
+		for (InstanceStats other : fleet) {
+			if (other != instance && !other.ejected(nowNanos)) {
+				long recent = (nowNanos - other.lastResponseNanos <= latencyNanos) ? other.lastLatencyNanos : 0;
+				others.add(Math.max(recent, other.oldestOutstandingAge(nowNanos)));
+			}
+		}
+		if (others.isEmpty()) {
+			return 0;
+		}
+		Collections.sort(others);
+		return others.get((others.size() - 1) / 2);
 	}
 
 	private CusumSlownessDetector detector(SchedulerConfig config) {

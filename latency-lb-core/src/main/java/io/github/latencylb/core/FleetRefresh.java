@@ -55,7 +55,8 @@ final class FleetRefresh {
 			// samples, rather than at the next refresh, so that no evidence is lost.
 			this.fleet.update(last.instances.values(), nowNanos, config);
 		}
-		if (this.slowness.onResponse(instance, latencyNanos, inflightAtStart, nowNanos, config)) {
+		if (this.slowness.onResponse(instance, latencyNanos, inflightAtStart,
+				(last != null) ? last.instances.values() : List.of(), nowNanos, config)) {
 			due(nowNanos);
 		}
 	}

@@ -64,6 +64,9 @@ final class InstanceStats {
 	/** When {@link #medianNanos} was last computed from enough samples. */
 	volatile long medianStampNanos;
 
+	/** Latency of the last response recorded, -1 before one. */
+	volatile long lastLatencyNanos = -1;
+
 	/** Whether the slowness detector finds this instance slow (with hysteresis). */
 	volatile boolean slow;
 

@@ -8,8 +8,8 @@ import java.util.function.Supplier;
  * In-flight accounting and response recording of one service's leases: counts each
  * request in flight on its instance and in the service until its lease is released, and
  * feeds each response's latency (a failure at least {@code failurePenalty}) to the
- * instance's peak EWMA and window and to the slowness detector, and its outcome to
- * {@link OutlierEjection}. A keyed request is counted for its flow too
+ * instance's peak EWMA and window, a successful response's to the slowness detector, and
+ * its outcome to {@link OutlierEjection}. A keyed request is counted for its flow too
  * ({@link FlowInflightCounts}), released with its lease.
  */
 final class LeaseAccounting {
@@ -63,7 +63,12 @@ final class LeaseAccounting {
 		instance.ewma.observe(latency, now);
 		instance.window.record(latency, now);
 		instance.lastResponseNanos = now;
-		this.refresh.onResponse(instance, latency, inflightAtStart, now, config);
+		if (outcome == Lease.Outcome.SUCCESS) {
+			// Only answers are latency evidence; failures are the ejection's business (a
+			// failed instance moves its flows as unavailable, not as slow).
+			instance.lastLatencyNanos = latency;
+			this.refresh.onResponse(instance, latency, inflightAtStart, now, config);
+		}
 		this.ejection.onOutcome(instance, outcome, config.ejection(), now);
 	}
 

@@ -25,11 +25,12 @@ interface SlownessDetector {
 	 * @param latencyNanos the latency sample, as the scheduler records it
 	 * @param inflightAtStart requests in flight on the instance when the request started,
 	 * itself included
+	 * @param fleet the instances of the service (as of the last refresh)
 	 * @param nowNanos the time
 	 * @param config the configuration
 	 * @return whether the instance's verdict changed
 	 */
-	boolean onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, long nowNanos,
-			SchedulerConfig config);
+	boolean onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, Collection<InstanceStats> fleet,
+			long nowNanos, SchedulerConfig config);
 
 }
