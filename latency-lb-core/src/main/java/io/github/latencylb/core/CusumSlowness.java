@@ -1,9 +1,6 @@
 package io.github.latencylb.core;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.List;
 
 /**
  * Slowness by a sequential change test: each instance's {@link CusumSlownessDetector}
@@ -76,25 +73,22 @@ final class CusumSlowness implements SlownessDetector {
 
 	/**
 	 * How slow the rest of the fleet is right now, seen from a slow-looking response: the
-	 * lower median, over the other instances, of their oldest outstanding request's age
-	 * or, if larger, their last response's latency when it ended within this response's
+	 * least, over the other instances, of their oldest outstanding request's age or, if
+	 * larger, their last response's latency when it ended within this response's
 	 * lifetime. A stall of the gateway itself (a GC pause, a starved CPU) makes every
-	 * instance look slow at once: that is not evidence against one of them.
+	 * instance look slow at once: that is not evidence against one of them; one healthy
+	 * instance is enough to tell.
 	 */
 	private static long fleetNow(InstanceStats instance, long latencyNanos, Collection<InstanceStats> fleet,
 			long nowNanos) {
-		List<Long> others = new ArrayList<>();
+		long least = Long.MAX_VALUE;
 		for (InstanceStats other : fleet) {
 			if (other != instance && !other.ejected(nowNanos)) {
 				long recent = (nowNanos - other.lastResponseNanos <= latencyNanos) ? other.lastLatencyNanos : 0;
-				others.add(Math.max(recent, other.oldestOutstandingAge(nowNanos)));
+				least = Math.min(least, Math.max(recent, other.oldestOutstandingAge(nowNanos)));
 			}
 		}
-		if (others.isEmpty()) {
-			return 0;
-		}
-		Collections.sort(others);
-		return others.get((others.size() - 1) / 2);
+		return (least != Long.MAX_VALUE) ? least : 0;
 	}
 
 	private CusumSlownessDetector detector(SchedulerConfig config) {

@@ -137,6 +137,31 @@ class SchedulerCusumSlownessTests {
 	}
 
 	@Test
+	void aStallOfTheWholeFleetShouldNotBeEvidenceAgainstOneInstance() {
+		warmUp(20_000_000L);
+		List<Lease> others = new ArrayList<>();
+		for (String id : List.of("a", "b", "d")) {
+			others.add(this.scheduler.start(keylessOn(id)));
+		}
+		List<Lease> onC = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			onC.add(this.scheduler.start(keylessOn("c")));
+		}
+		// The gateway stalls for 400 ms (20x the median): everything answers late.
+		this.clock.advanceNanos(400_000_000L);
+		for (Lease lease : onC) {
+			lease.recordResponse(false);
+			lease.release();
+		}
+		assertThat(slow("c")).isFalse();
+		for (Lease lease : others) {
+			lease.recordResponse(false);
+			lease.release();
+		}
+		assertThat(IDS.stream().filter(this::slow)).isEmpty();
+	}
+
+	@Test
 	void microsecondResponsesShouldNeverBeJudgedSlow() {
 		warmUp(100_000L);
 		for (int i = 0; i < 50; i++) {
