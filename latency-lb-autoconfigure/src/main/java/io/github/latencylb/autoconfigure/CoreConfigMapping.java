@@ -1,26 +1,31 @@
 package io.github.latencylb.autoconfigure;
 
+import java.util.HashSet;
+
 import io.github.latencylb.core.AffinityConfig;
 import io.github.latencylb.core.BoundedLoadConfig;
 import io.github.latencylb.core.CusumConfig;
 import io.github.latencylb.core.EjectionConfig;
 import io.github.latencylb.core.FallbackConfig;
 import io.github.latencylb.core.FlowWaitConfig;
+import io.github.latencylb.core.FlowKeyConfig;
 import io.github.latencylb.core.LatencyConfig;
 import io.github.latencylb.core.MovesConfig;
+import io.github.latencylb.core.RetryConfig;
 import io.github.latencylb.core.RingConfig;
 import io.github.latencylb.core.SchedulerConfig;
 import io.github.latencylb.core.SlowStartConfig;
 import io.github.latencylb.core.SlownessConfig;
+import io.github.latencylb.core.admission.AdmissionConfig;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 
 /**
- * The one mapping from {@code latency-lb.*} properties to the scheduler's core
- * configuration, part by part. The properties' defaults are checked against the core's
- * {@code ofDefaults()} by its tests.
+ * The one mapping from {@code latency-lb.*} properties to the core's configurations: the
+ * scheduler's (part by part), admission, retry and flow keys. The properties' defaults
+ * are checked against the core's {@code ofDefaults()} by its tests.
  */
 public final class CoreConfigMapping {
 
@@ -82,6 +87,42 @@ public final class CoreConfigMapping {
 
 	static FlowWaitConfig flowWait(SchedulerProperties.Fallback p) {
 		return new FlowWaitConfig(p.getWaitBudgetFactor(), p.getMinWaitBudget().toNanos());
+	}
+
+	/**
+	 * Map the bulkhead, queue and health-check properties.
+	 * @param properties the properties
+	 * @return the admission configuration
+	 */
+	public static AdmissionConfig admission(LatencyLbProperties properties) {
+		AdmissionProperties.Bulkhead bulkhead = properties.getBulkhead();
+		AdmissionProperties.Queue queue = properties.getQueue();
+		Integer streams = bulkhead.getMaxConcurrentStreams();
+		return new AdmissionConfig(bulkhead.getMaxConcurrentCalls(), (streams != null) ? streams : 0,
+				queue.getMaxLength(), queue.getTimeout(), queue.getOverflowMinLength(),
+				properties.getPriority().getHealthCheckQueueTimeout());
+	}
+
+	/**
+	 * Map the retry properties.
+	 * @param properties the properties
+	 * @return the retry configuration
+	 */
+	public static RetryConfig retry(LatencyLbProperties properties) {
+		AdmissionProperties.Retry retry = properties.getRetry();
+		return new RetryConfig(retry.getMaxAttempts(), new HashSet<>(retry.getStatuses()), retry.getBudgetRatio(),
+				retry.getMinRetriesPerSecond(), retry.getMaxBodyBytes());
+	}
+
+	/**
+	 * Map the flow-key properties ({@code latency-lb.affinity.*}).
+	 * @param properties the properties
+	 * @return the flow-key configuration
+	 */
+	public static FlowKeyConfig flowKeys(LatencyLbProperties properties) {
+		LatencyLbProperties.Affinity affinity = properties.getAffinity();
+		return new FlowKeyConfig(affinity.getCookieNames(), affinity.getHeaderNames(), affinity.isClientIp(),
+				affinity.getMaxKeyLength());
 	}
 
 	static RingConfig ring(SchedulerProperties.Ring p) {

@@ -1,7 +1,9 @@
 package io.github.latencylb.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.github.latencylb.core.AffinityConfig;
 import io.github.latencylb.core.BoundedLoadConfig;
@@ -9,12 +11,15 @@ import io.github.latencylb.core.CusumConfig;
 import io.github.latencylb.core.EjectionConfig;
 import io.github.latencylb.core.FallbackConfig;
 import io.github.latencylb.core.FlowWaitConfig;
+import io.github.latencylb.core.FlowKeyConfig;
 import io.github.latencylb.core.LatencyConfig;
 import io.github.latencylb.core.MovesConfig;
+import io.github.latencylb.core.RetryConfig;
 import io.github.latencylb.core.RingConfig;
 import io.github.latencylb.core.SchedulerConfig;
 import io.github.latencylb.core.SlowStartConfig;
 import io.github.latencylb.core.SlownessConfig;
+import io.github.latencylb.core.admission.AdmissionConfig;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -24,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * {@link CoreConfigMapping}: the properties' defaults are the core's defaults, part by
- * part, and each property lands in its part.
+ * {@link CoreConfigMapping}: the properties' defaults are the core's defaults (scheduler
+ * part by part, admission, retry, flow keys), and each property lands in its part.
  */
 class CoreConfigMappingTests {
 
@@ -51,6 +56,39 @@ class CoreConfigMappingTests {
 		LatencyLbProperties global = new LatencyLbProperties();
 		assertThat(CoreConfigMapping.affinity(global.getAffinity())).isEqualTo(AffinityConfig.ofDefaults());
 		assertThat(CoreConfigMapping.ring(global.getRing())).isEqualTo(RingConfig.ofDefaults());
+	}
+
+	@Test
+	void admissionRetryAndFlowKeyDefaultsShouldBeTheCoreDefaults() {
+		LatencyLbProperties properties = new LatencyLbProperties();
+		assertThat(CoreConfigMapping.admission(properties)).isEqualTo(AdmissionConfig.ofDefaults());
+		assertThat(CoreConfigMapping.retry(properties)).isEqualTo(RetryConfig.ofDefaults());
+		assertThat(CoreConfigMapping.flowKeys(properties)).isEqualTo(FlowKeyConfig.ofDefaults());
+	}
+
+	@Test
+	void admissionRetryAndFlowKeyPropertiesShouldEachLandInTheirPart() {
+		LatencyLbProperties properties = new LatencyLbProperties();
+		properties.getBulkhead().setMaxConcurrentCalls(7);
+		properties.getBulkhead().setMaxConcurrentStreams(3);
+		properties.getQueue().setMaxLength(11);
+		properties.getQueue().setTimeout(Duration.ofMillis(250));
+		properties.getQueue().setOverflowMinLength(2);
+		properties.getPriority().setHealthCheckQueueTimeout(Duration.ofSeconds(9));
+		assertThat(CoreConfigMapping.admission(properties))
+			.isEqualTo(new AdmissionConfig(7, 3, 11, Duration.ofMillis(250), 2, Duration.ofSeconds(9)));
+		properties.getRetry().setMaxAttempts(4);
+		properties.getRetry().setStatuses(List.of(500));
+		properties.getRetry().setBudgetRatio(0.5);
+		properties.getRetry().setMinRetriesPerSecond(1);
+		properties.getRetry().setMaxBodyBytes(10);
+		assertThat(CoreConfigMapping.retry(properties)).isEqualTo(new RetryConfig(4, Set.of(500), 0.5, 1, 10));
+		properties.getAffinity().setCookieNames(List.of("S"));
+		properties.getAffinity().setHeaderNames(List.of("X-User"));
+		properties.getAffinity().setClientIp(true);
+		properties.getAffinity().setMaxKeyLength(64);
+		assertThat(CoreConfigMapping.flowKeys(properties))
+			.isEqualTo(new FlowKeyConfig(List.of("S"), List.of("X-User"), true, 64));
 	}
 
 	@Test

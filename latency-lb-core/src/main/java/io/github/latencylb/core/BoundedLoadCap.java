@@ -12,6 +12,11 @@ final class BoundedLoadCap {
 
 	/**
 	 * Whether one more request would put the instance over its cap.
+	 * @param instance the instance
+	 * @param totalWeight the sum of the weights of the fleet
+	 * @param totalInflight the requests in flight on the fleet
+	 * @param config the bounded-load configuration
+	 * @return whether the instance is at its cap
 	 */
 	static boolean over(InstanceStats instance, long totalWeight, int totalInflight, BoundedLoadConfig config) {
 		double share = (double) instance.weight / totalWeight;

@@ -175,6 +175,9 @@ public final class ConsistentHashRing {
 	 * Merge sorted runs (one per owner, in owner order) into one sorted ring, pairwise.
 	 * Stable, so that equal hashes (practically never) stay in owner order: still
 	 * deterministic.
+	 * @param points the hashes of all runs, sorted in place
+	 * @param owners the owner of each point, permuted with it
+	 * @param runs the start index of each run, then the end of the last
 	 */
 	private static void mergeRuns(long[] points, int[] owners, int[] runs) {
 		long[] fromPoints = points;

@@ -39,6 +39,9 @@ final class EligibilityLadder {
 
 	/**
 	 * Whether an instance takes new flows and keyless requests.
+	 * @param instance the instance
+	 * @param nowNanos the current time
+	 * @return whether the instance is fit
 	 */
 	static boolean fit(InstanceStats instance, long nowNanos) {
 		return !instance.ejected(nowNanos) && !instance.draining && !instance.slow;
@@ -46,6 +49,9 @@ final class EligibilityLadder {
 
 	/**
 	 * 0 when fit, 1 when merely available (draining or slow), 2 when ejected.
+	 * @param instance the instance
+	 * @param nowNanos the current time
+	 * @return the rung of the instance, lower is better
 	 */
 	static int unfitness(InstanceStats instance, long nowNanos) {
 		if (fit(instance, nowNanos)) {
@@ -65,6 +71,12 @@ final class EligibilityLadder {
 
 	/**
 	 * Whether an instance other than {@code other} is fit and not excluded.
+	 * @param topology the current instance set
+	 * @param id the instance
+	 * @param other the instance to skip
+	 * @param excluded the instances the request must avoid
+	 * @param nowNanos the current time
+	 * @return whether {@code id} is such an instance
 	 */
 	static boolean fitOther(Topology topology, String id, String other, Set<String> excluded, long nowNanos) {
 		return !id.equals(other) && admits(Rung.FIT, topology.get(id), excluded, nowNanos);
@@ -73,6 +85,10 @@ final class EligibilityLadder {
 	/**
 	 * The instances of the best rung that has any. The fit rung is the topology's list of
 	 * fit instances as of its last refresh.
+	 * @param topology the current instance set
+	 * @param excluded the instances the request must avoid
+	 * @param nowNanos the current time
+	 * @return the eligible instances, empty if there are none
 	 */
 	static List<InstanceStats> eligible(Topology topology, Set<String> excluded, long nowNanos) {
 		List<InstanceStats> fit = topology.fit;
@@ -99,6 +115,13 @@ final class EligibilityLadder {
 	 * The first {@code count} distinct instances on the ring from a key of the best rung
 	 * that has any; on the fit rung, other than home. When every instance is excluded:
 	 * home alone.
+	 * @param topology the current instance set
+	 * @param keyHash the hash of the flow key
+	 * @param count the most instances to return
+	 * @param homeId the flow's home instance
+	 * @param excluded the instances the request must avoid
+	 * @param nowNanos the current time
+	 * @return the instance ids, in ring order
 	 */
 	static List<String> onRing(Topology topology, long keyHash, int count, String homeId, Set<String> excluded,
 			long nowNanos) {

@@ -63,6 +63,7 @@ final class FleetRefresh {
 
 	/**
 	 * Make the next {@link #maybeRefresh} run.
+	 * @param nowNanos the current time
 	 */
 	void due(long nowNanos) {
 		this.nextRefresh.set(nowNanos);
@@ -70,6 +71,10 @@ final class FleetRefresh {
 
 	/**
 	 * The current instance set, refreshed first if due.
+	 * @param instances the instance set
+	 * @param config the scheduler configuration
+	 * @param nowNanos the current time
+	 * @return the current topology
 	 */
 	Topology current(InstanceSet instances, SchedulerConfig config, long nowNanos) {
 		Topology topology = instances.current();

@@ -19,6 +19,7 @@ final class FlowDoorkeeper {
 
 	/**
 	 * Create a doorkeeper with about as many slots as the table may hold flows.
+	 * @param maxFlows the most flows the table holds
 	 */
 	FlowDoorkeeper(long maxFlows) {
 		int size = (int) Math.min(1 << 22, Math.max(1024, Long.highestOneBit(maxFlows - 1) << 1));
@@ -30,6 +31,10 @@ final class FlowDoorkeeper {
 	/**
 	 * Whether a key was seen with a deadline not past {@code now} (coarse time);
 	 * remembers it until {@code deadline} if not.
+	 * @param key the flow key
+	 * @param now the current coarse time
+	 * @param deadline the coarse time until which to remember the key
+	 * @return whether the key was seen before
 	 */
 	boolean seenBefore(long key, int now, int deadline) {
 		// Two slots per key, so that a few colliding flows do not push each other out.

@@ -117,7 +117,11 @@ public final class FlowInflightCounts {
 		}
 	}
 
-	/** The slot holding the flow, or the empty slot where it would go. */
+	/**
+	 * The slot holding the flow, or the empty slot where it would go.
+	 * @param flowHash the hash of the flow
+	 * @return the slot index
+	 */
 	private int find(long flowHash) {
 		int slot = spread(flowHash) & this.mask;
 		while (this.counts[slot] != 0 && this.keys[slot] != flowHash) {
@@ -126,7 +130,10 @@ public final class FlowInflightCounts {
 		return slot;
 	}
 
-	/** Backward-shift deletion: keep every probe chain unbroken without tombstones. */
+	/**
+	 * Backward-shift deletion: keep every probe chain unbroken without tombstones.
+	 * @param slot the slot to empty
+	 */
 	private void removeAt(int slot) {
 		int hole = slot;
 		int next = (hole + 1) & this.mask;

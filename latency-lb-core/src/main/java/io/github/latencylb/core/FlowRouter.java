@@ -143,6 +143,17 @@ final class FlowRouter {
 	 * candidate, and record it unless it is a new flow at home seen for the first time.
 	 * {@code expected} is where the table has the flow ({@code null}: nowhere), so that
 	 * concurrent placements of one flow agree.
+	 * @param topology the current instance set
+	 * @param keyHash the hash of the flow key
+	 * @param flowKey the flow's key in the flow table
+	 * @param seen whether the doorkeeper had seen the flow
+	 * @param excluded the instances the request must avoid
+	 * @param cause why the flow moves, {@code null} for a new flow
+	 * @param previous the instance the flow leaves, if any
+	 * @param expected the instance the table has the flow on, if any
+	 * @param config the scheduler configuration
+	 * @param now the current time
+	 * @return the decision
 	 */
 	private Decision place(Topology topology, long keyHash, long flowKey, boolean seen, Set<String> excluded,
 			@Nullable MoveCause cause, @Nullable InstanceStats previous, @Nullable InstanceStats expected,
@@ -186,6 +197,13 @@ final class FlowRouter {
 
 	/**
 	 * Why a new or moving flow may not go home, or {@code null} when it may.
+	 * @param home the flow's home instance
+	 * @param keyHash the hash of the flow key
+	 * @param excluded the instances the request must avoid
+	 * @param topology the current instance set
+	 * @param config the scheduler configuration
+	 * @param now the current time
+	 * @return the reason, or {@code null}
 	 */
 	private @Nullable DecisionReason homeRejection(InstanceStats home, long keyHash, Set<String> excluded,
 			Topology topology, SchedulerConfig config, long now) {

@@ -153,6 +153,10 @@ final class FlowSegment {
 	/**
 	 * Make room for a key with {@code uses} uses: remove the least valuable of the
 	 * entries that follow its slot, if it is expired or not used more often.
+	 * @param key the key to insert
+	 * @param uses the uses the new entry starts with
+	 * @param now the current coarse time
+	 * @return whether an entry was removed
 	 */
 	private boolean evictFor(long key, int uses, int now) {
 		int mask = this.keys.length - 1;
@@ -244,7 +248,10 @@ final class FlowSegment {
 		}
 	}
 
-	/** Remove a slot's entry and shift back the entries of its probe run. */
+	/**
+	 * Remove a slot's entry and shift back the entries of its probe run.
+	 * @param slot the slot to empty
+	 */
 	private void remove(int slot) {
 		FlowTable.Pin.counter(this.instances[slot], (this.meta[slot] & HOME_BIT) != 0).decrementAndGet();
 		this.count--;

@@ -125,6 +125,9 @@ public final class FlowTable {
 	/**
 	 * A service's key: the flow-key hash mixed with the service's seed, so that services
 	 * sharing the table never share an entry. Never 0.
+	 * @param serviceSeed the service's seed
+	 * @param keyHash the hash of the flow key
+	 * @return the key
 	 */
 	static long key(long serviceSeed, long keyHash) {
 		long z = keyHash ^ serviceSeed;
@@ -137,6 +140,9 @@ public final class FlowTable {
 	/**
 	 * Look up a flow: its pin, or {@code null} if absent or idle past its timeout. A hit
 	 * counts as a use and renews the idle deadline.
+	 * @param key the flow's key, from {@link #key}
+	 * @param idleNanos the idle timeout
+	 * @return the pin, or {@code null}
 	 */
 	@Nullable Pin get(long key, long idleNanos) {
 		return segment(key).get(key, now(), deadline(idleNanos));
@@ -149,6 +155,13 @@ public final class FlowTable {
 	 * placement. Otherwise the flow is recorded on {@code target}, unless the table is
 	 * full of more frequent flows, and a pin to {@code target} is returned. A new entry
 	 * starts with {@code uses} uses (1 or 2: whether the doorkeeper had seen the key).
+	 * @param key the flow's key, from {@link #key}
+	 * @param expected the instance the caller saw the flow on, if any
+	 * @param target the instance to record
+	 * @param home whether {@code target} is the flow's home
+	 * @param idleNanos the idle timeout
+	 * @param uses the uses a new entry starts with
+	 * @return the pin the flow follows
 	 */
 	Pin place(long key, @Nullable InstanceStats expected, InstanceStats target, boolean home, long idleNanos,
 			int uses) {
@@ -159,6 +172,9 @@ public final class FlowTable {
 	 * Doorkeeper: whether a key was seen within the idle timeout; remembers it if not.
 	 * Approximate: a later key may take its place (then it was not seen), and a torn or
 	 * colliding slot may pass for it (rarely).
+	 * @param key the flow's key, from {@link #key}
+	 * @param idleNanos the idle timeout
+	 * @return whether the key was seen before
 	 */
 	boolean seenBefore(long key, long idleNanos) {
 		return this.doorkeeper.seenBefore(key, now(), deadline(idleNanos));

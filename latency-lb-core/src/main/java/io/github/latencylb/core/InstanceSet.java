@@ -43,6 +43,11 @@ final class InstanceSet {
 	/**
 	 * Replace the instance set, unless it is the same. {@code changed} runs with the new
 	 * set in place, before the listeners, while holding this object's lock.
+	 * @param instances the new instances with their weights
+	 * @param ringBuilder builds the ring of the instances with a number of virtual nodes
+	 * @param config the scheduler configuration
+	 * @param changed called with the time of the change
+	 * @return whether the set changed
 	 */
 	boolean update(Collection<WeightedInstance> instances,
 			BiFunction<Collection<WeightedInstance>, Integer, ConsistentHashRing> ringBuilder, SchedulerConfig config,
@@ -95,6 +100,7 @@ final class InstanceSet {
 
 	/**
 	 * Register a listener: called at once with the current ids, then after each change.
+	 * @param listener called with the current instance ids
 	 */
 	synchronized void addListener(Consumer<Set<String>> listener) {
 		listener.accept(Set.copyOf(this.topology.instances.keySet()));
@@ -103,6 +109,9 @@ final class InstanceSet {
 
 	/**
 	 * Mark an instance as draining or active again; {@code false} if unknown.
+	 * @param instanceId the instance
+	 * @param draining whether it drains
+	 * @return whether the instance is known
 	 */
 	boolean setDraining(String instanceId, boolean draining) {
 		InstanceStats stats = this.topology.get(instanceId);
@@ -115,6 +124,7 @@ final class InstanceSet {
 
 	/**
 	 * Use another admission view, resolving the handle of every instance present.
+	 * @param admission the admission view
 	 */
 	synchronized void setAdmission(AdmissionView admission) {
 		this.admission = admission;

@@ -98,6 +98,9 @@ final class InstanceStats {
 	/**
 	 * Fraction of its weight a new instance has during slow start, in
 	 * {@code [minWeight, 1]}.
+	 * @param nowNanos the current time
+	 * @param config the scheduler configuration
+	 * @return the warmth
 	 */
 	double warmth(long nowNanos, SchedulerConfig config) {
 		return SlowStartGate.warmth(this, nowNanos, config.slowStart());
@@ -120,6 +123,8 @@ final class InstanceStats {
 	 * 0 if there are fewer than two. Two, so that one slow response never makes an
 	 * instance look stuck; any response clears it, so a busy instance's normal tail never
 	 * does.
+	 * @param nowNanos the current time
+	 * @return the age in nanoseconds
 	 */
 	long unansweredAge(long nowNanos) {
 		long lastResponse = this.lastResponseNanos;

@@ -20,6 +20,10 @@ final class OutlierEjection {
 
 	/**
 	 * Count a response toward (or against) ejecting its instance.
+	 * @param instance the instance that answered
+	 * @param outcome how the request ended
+	 * @param config the ejection configuration
+	 * @param nowNanos the current time
 	 */
 	void onOutcome(InstanceStats instance, Lease.Outcome outcome, EjectionConfig config, long nowNanos) {
 		if (outcome == Lease.Outcome.SUCCESS) {

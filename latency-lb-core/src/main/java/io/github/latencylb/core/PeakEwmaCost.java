@@ -18,6 +18,8 @@ final class PeakEwmaCost {
 
 	/**
 	 * Recompute the cost of instances with no sample: the fleet's (lower) median EWMA.
+	 * @param instances the instances of the fleet
+	 * @param nowNanos the current time
 	 */
 	void refresh(Collection<InstanceStats> instances, long nowNanos) {
 		List<Double> costs = new ArrayList<>();
@@ -35,6 +37,9 @@ final class PeakEwmaCost {
 
 	/**
 	 * Peak EWMA, or the fleet's median EWMA for an instance with no sample yet.
+	 * @param instance the instance
+	 * @param nowNanos the current time
+	 * @return the cost in nanoseconds
 	 */
 	double cost(InstanceStats instance, long nowNanos) {
 		double cost = instance.ewma.value(nowNanos);
@@ -49,6 +54,10 @@ final class PeakEwmaCost {
 	 * letting a warming instance take part in a draw only with probability
 	 * {@code warmth}, its share of keyless requests follows its effective weight both
 	 * when nothing is in flight and under load (as in weighted least request).
+	 * @param instance the instance
+	 * @param warmth the instance's slow-start warmth
+	 * @param nowNanos the current time
+	 * @return the score, lower is better
 	 */
 	double keylessScore(InstanceStats instance, double warmth, long nowNanos) {
 		return cost(instance, nowNanos) * (instance.inflight.get() / warmth + 1) / instance.weight;
@@ -59,6 +68,10 @@ final class PeakEwmaCost {
 	 * The latency is the windowed median once known, else the peak EWMA: a pin lasts, and
 	 * replicas watching the same backends see similar medians, while one replica's peak
 	 * EWMA can jump several-fold on a single stall and split their fallback choices.
+	 * @param instance the instance
+	 * @param warmth the instance's slow-start warmth
+	 * @param nowNanos the current time
+	 * @return the score, lower is better
 	 */
 	double flowScore(InstanceStats instance, double warmth, long nowNanos) {
 		double weight = instance.weight * warmth;

@@ -23,6 +23,12 @@ final class PowerOfTwoChoices {
 
 	/**
 	 * Choose among the instances of the best {@link EligibilityLadder} rung.
+	 * @param topology the current instance set
+	 * @param excluded the instances the request must avoid
+	 * @param totalInflight the requests in flight on the fleet
+	 * @param config the scheduler configuration
+	 * @param nowNanos the current time
+	 * @return the chosen instance
 	 */
 	InstanceStats choose(Topology topology, Set<String> excluded, int totalInflight, SchedulerConfig config,
 			long nowNanos) {

@@ -65,6 +65,8 @@ public final class RendezvousChoice {
 	/**
 	 * Stafford's variant 13 of the MurmurHash3 finalizer (as in SplitMix64): every input
 	 * bit affects every output bit.
+	 * @param z the value to mix
+	 * @return the mixed value
 	 */
 	private static long mix(long z) {
 		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -24,6 +24,14 @@ final class RingFallback {
 
 	/**
 	 * Where a new or moving flow goes when its home will not take it.
+	 * @param topology the current instance set
+	 * @param keyHash the hash of the flow key
+	 * @param homeId the flow's home instance
+	 * @param excluded the instances the request must avoid
+	 * @param totalInflight the requests in flight on the fleet
+	 * @param config the scheduler configuration
+	 * @param nowNanos the current time
+	 * @return the chosen instance
 	 */
 	InstanceStats best(Topology topology, long keyHash, String homeId, Set<String> excluded, int totalInflight,
 			SchedulerConfig config, long nowNanos) {
@@ -53,6 +61,13 @@ final class RingFallback {
 	/**
 	 * The least-loaded instance of the flow's preference list, other than its saturated
 	 * instance, that is fit and has a free permit; {@code null} if none.
+	 * @param topology the current instance set
+	 * @param keyHash the hash of the flow key
+	 * @param current the saturated instance the flow is on
+	 * @param excluded the instances the request must avoid
+	 * @param config the scheduler configuration
+	 * @param nowNanos the current time
+	 * @return the instance, or {@code null}
 	 */
 	@Nullable InstanceStats overflow(Topology topology, long keyHash, InstanceStats current, Set<String> excluded,
 			SchedulerConfig config, long nowNanos) {
@@ -71,6 +86,13 @@ final class RingFallback {
 
 	/**
 	 * Whether a fit candidate after home is not saturated.
+	 * @param topology the current instance set
+	 * @param keyHash the hash of the flow key
+	 * @param homeId the flow's home instance
+	 * @param excluded the instances the request must avoid
+	 * @param config the scheduler configuration
+	 * @param nowNanos the current time
+	 * @return whether such a candidate exists
 	 */
 	boolean anyFree(Topology topology, long keyHash, String homeId, Set<String> excluded, SchedulerConfig config,
 			long nowNanos) {
@@ -85,6 +107,11 @@ final class RingFallback {
 	 * The lowest-scoring candidate, by rendezvous on the key among those within the
 	 * near-equal tolerance of it. Each score is read once: in-flight counts change
 	 * concurrently.
+	 * @param candidates the candidates, not empty
+	 * @param keyHash the hash of the flow key
+	 * @param config the scheduler configuration
+	 * @param nowNanos the current time
+	 * @return the chosen candidate
 	 */
 	InstanceStats lowestScore(List<InstanceStats> candidates, long keyHash, SchedulerConfig config, long nowNanos) {
 		double[] scores = new double[candidates.size()];

@@ -116,28 +116,51 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 	public static final class Builder {
 
 		// @formatter:off
+		/** Ring points per unit of instance weight: {@link RingConfig#virtualNodes()}. */
 		public int virtualNodes;
+		/** Bounded-load factor: {@link BoundedLoadConfig#balanceFactor()}. */
 		public double balanceFactor;
+		/** Floor of the bounded-load cap: {@link BoundedLoadConfig#minSlots()}. */
 		public int minSlots;
+		/** Time constant of the peak EWMA: {@link LatencyConfig#decay()}. */
 		public Duration latencyDecay;
+		/** Window of percentiles and medians: {@link LatencyConfig#window()}. */
 		public Duration latencyWindow;
+		/** Samples needed before an instance can be judged slow: {@link LatencyConfig#minSamples()}. */
 		public int minSamples;
+		/** Least latency recorded for a failed call: {@link LatencyConfig#failurePenalty()}. */
 		public Duration failurePenalty;
+		/** Median over fleet median that makes an instance slow: {@link SlownessConfig#latencyFactor()}. */
 		public double latencyFactor;
+		/** Floor of the slowness threshold: {@link SlownessConfig#minSlowLatency()}. */
 		public Duration minSlowLatency;
+		/** Unanswered age over the threshold that makes an instance stuck: {@link SlownessConfig#stuckFactor()}. */
 		public double stuckFactor;
+		/** Instances after home considered for a fallback: {@link FallbackConfig#candidates()}. */
 		public int candidates;
+		/** Score fraction within which candidates tie: {@link FallbackConfig#nearEqualTolerance()}. */
 		public double nearEqualTolerance;
+		/** Existing flows per second that may leave a slow instance: {@link MovesConfig#maxMovesPerSecond()}. */
 		public double maxMovesPerSecond;
+		/** Bound of the flow table: {@link AffinityConfig#maxFlows()}. */
 		public long maxFlows;
+		/** Idle time after which a flow is forgotten: {@link AffinityConfig#idleTimeout()}. */
 		public Duration idleTimeout;
+		/** Ramp-up time of a new instance's weight: {@link SlowStartConfig#duration()}. */
 		public Duration slowStartDuration;
+		/** Weight fraction a new instance starts with: {@link SlowStartConfig#minWeight()}. */
 		public double slowStartMinWeight;
+		/** Time after the first list in which joiners skip slow start: {@link SlowStartConfig#settlePeriod()}. */
 		public Duration slowStartSettlePeriod;
+		/** Failures in a row that eject an instance: {@link EjectionConfig#consecutiveFailures()}. */
 		public int consecutiveFailures;
+		/** First ejection interval: {@link EjectionConfig#baseTime()}. */
 		public Duration baseEjectionTime;
+		/** Longest ejection interval: {@link EjectionConfig#maxTime()}. */
 		public Duration maxEjectionTime;
+		/** Share of instances that may be ejected at once: {@link EjectionConfig#maxPercent()}. */
 		public int maxEjectionPercent;
+		/** How often fleet-wide state is recomputed: {@link SchedulerConfig#refreshInterval()}. */
 		public Duration refreshInterval;
 		public double cusumReferenceRatio;
 		public double cusumThreshold;

@@ -29,6 +29,10 @@ final class SchedulerCounters {
 
 	/**
 	 * Count a decision (and its move, if any) and return it.
+	 * @param instance the chosen instance
+	 * @param reason why it was chosen
+	 * @param cause why the flow moved, {@code null} if it did not
+	 * @return the decision
 	 */
 	Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause) {
 		this.decisions.get(reason).increment();

@@ -17,6 +17,10 @@ final class SlowStartGate {
 
 	/**
 	 * Fraction of its weight an instance has, in {@code [minWeight, 1]}.
+	 * @param instance the instance
+	 * @param nowNanos the current time
+	 * @param config the slow-start configuration
+	 * @return the warmth
 	 */
 	static double warmth(InstanceStats instance, long nowNanos, SlowStartConfig config) {
 		long duration = config.duration().toNanos();
@@ -29,6 +33,9 @@ final class SlowStartGate {
 
 	/**
 	 * Whether a warming instance takes the new flow of a key.
+	 * @param warmth the instance's warmth
+	 * @param keyHash the hash of the flow key
+	 * @return whether the instance takes the flow
 	 */
 	static boolean admitsFlow(double warmth, long keyHash) {
 		return warmth >= 1.0 || StableHash.unitInterval(StableHash.hash(WARM_SEED, keyHash)) < warmth;
@@ -36,6 +43,9 @@ final class SlowStartGate {
 
 	/**
 	 * Whether a warming instance takes part in one keyless draw.
+	 * @param warmth the instance's warmth
+	 * @param random the random source of the draw
+	 * @return whether the instance takes part
 	 */
 	static boolean takesPart(double warmth, RandomGenerator random) {
 		return warmth >= 1.0 || random.nextDouble() < warmth;

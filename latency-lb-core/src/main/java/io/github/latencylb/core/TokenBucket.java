@@ -17,6 +17,9 @@ final class TokenBucket {
 
 	/**
 	 * Take a token if one is there.
+	 * @param nowNanos the current time
+	 * @param perSecond the refill rate, in tokens per second
+	 * @return whether a token was taken
 	 */
 	synchronized boolean tryAcquire(long nowNanos, double perSecond) {
 		double capacity = Math.max(1, perSecond);

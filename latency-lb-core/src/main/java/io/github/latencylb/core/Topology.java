@@ -47,6 +47,8 @@ final class Topology {
 
 	/**
 	 * Whether this set has exactly these instances with these weights.
+	 * @param candidates the instances with their weights
+	 * @return whether the set is the same
 	 */
 	boolean sameAs(Collection<WeightedInstance> candidates) {
 		if (candidates.size() != this.instances.size()) {
@@ -64,6 +66,8 @@ final class Topology {
 	/**
 	 * Whether an instance is the one this set has under its id (not a departed one, nor
 	 * an older one under another weight).
+	 * @param instance the instance
+	 * @return whether it is the current one
 	 */
 	boolean holds(InstanceStats instance) {
 		return this.instances.get(instance.id) == instance;

@@ -5,7 +5,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import static io.github.latencylb.core.Fleet.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -51,7 +50,7 @@ class SchedulerClockWrapTests {
 		this.fleet.clock.advance(this.config.baseEjectionTime().minusMillis(1));
 		assertThat(this.fleet.clock.nanoTime()).isNegative();
 		assertThat(this.fleet.stateOf(Fleet.id(2)).state()).isEqualTo(InstanceState.EJECTED);
-		this.fleet.clock.advance(ms(1));
+		this.fleet.clock.advance(Fleet.ms(1));
 		assertThat(this.fleet.stateOf(Fleet.id(2)).state()).isEqualTo(InstanceState.ACTIVE);
 	}
 
@@ -61,7 +60,7 @@ class SchedulerClockWrapTests {
 		long key = this.fleet.keyHomedOn(slow);
 		this.fleet.flow(key);
 		this.fleet.clock.advance(Duration.ofSeconds(6));
-		this.fleet.respondAll(ms(10), 40, Map.of(slow, ms(60)));
+		this.fleet.respondAll(Fleet.ms(10), 40, Map.of(slow, Fleet.ms(60)));
 		this.fleet.passRefresh();
 		assertThat(this.fleet.clock.nanoTime()).isNegative();
 		Decision moved = this.fleet.flow(key);

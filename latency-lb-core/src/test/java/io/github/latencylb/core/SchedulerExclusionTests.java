@@ -8,7 +8,6 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
-import static io.github.latencylb.core.Fleet.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,7 +34,7 @@ class SchedulerExclusionTests {
 				case 1 -> this.fleet.scheduler.setDraining(ids.get(0), true);
 				case 2 -> eject(ids.get(1));
 				case 3 -> {
-					this.fleet.respondAll(ms(10), 20, java.util.Map.of(ids.get(2), ms(80)));
+					this.fleet.respondAll(Fleet.ms(10), 20, java.util.Map.of(ids.get(2), Fleet.ms(80)));
 					this.fleet.passRefresh();
 				}
 				case 4 -> this.fleet.scheduler.setDraining(ids.get(3), true);

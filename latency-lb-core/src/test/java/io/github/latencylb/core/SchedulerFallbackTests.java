@@ -10,7 +10,6 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import static io.github.latencylb.core.Fleet.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -82,7 +81,8 @@ class SchedulerFallbackTests {
 	@Test
 	void fallbackShouldPreferTheLowestScoreAmongCandidates() {
 		String lagging = Fleet.id(5);
-		this.fleet.respondAll(ms(10), this.config.minSamples(), Map.of(this.slow, ms(50), lagging, ms(15)));
+		this.fleet.respondAll(Fleet.ms(10), this.config.minSamples(),
+				Map.of(this.slow, Fleet.ms(50), lagging, Fleet.ms(15)));
 		this.fleet.passRefresh();
 		assertThat(this.fleet.stateOf(lagging).slow()).isFalse();
 		int candidatesWithLagging = 0;
@@ -105,13 +105,13 @@ class SchedulerFallbackTests {
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.flow(key);
 		Map<String, Duration> fast = new HashMap<>();
-		this.fleet.ids().stream().filter((id) -> !id.equals(this.slow)).forEach((id) -> fast.put(id, ms(10)));
+		this.fleet.ids().stream().filter((id) -> !id.equals(this.slow)).forEach((id) -> fast.put(id, Fleet.ms(10)));
 		this.fleet.respond(fast, this.config.minSamples());
-		this.fleet.respond(Map.of(this.slow, ms(500)), 2);
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), 2);
 		this.fleet.passRefresh();
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
-		this.fleet.respond(Map.of(this.slow, ms(500)), 1);
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), 1);
 		this.fleet.passRefresh();
 		assertThat(this.fleet.flow(key).moveCause()).isEqualTo(MoveCause.SLOW);
 	}
@@ -120,12 +120,12 @@ class SchedulerFallbackTests {
 	void chooseWhenFewerThanHalfOfSamplesAreSlowShouldNotJudgeIt() {
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.flow(key);
-		this.fleet.respondAll(ms(10), this.config.minSamples(), Map.of());
+		this.fleet.respondAll(Fleet.ms(10), this.config.minSamples(), Map.of());
 		// Issue 9: one slow response in three, interleaved (a sequential test sees order;
 		// was: minSamples - 1 slow responses in a row after as many fast ones).
 		for (int i = 0; i < this.config.minSamples() - 1; i++) {
-			this.fleet.respond(Map.of(this.slow, ms(10)), 2);
-			this.fleet.respond(Map.of(this.slow, ms(500)), 1);
+			this.fleet.respond(Map.of(this.slow, Fleet.ms(10)), 2);
+			this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), 1);
 		}
 		this.fleet.passRefresh();
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
@@ -141,17 +141,17 @@ class SchedulerFallbackTests {
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.flow(key);
 		Map<String, Duration> fast = new HashMap<>();
-		this.fleet.ids().stream().filter((id) -> !id.equals(this.slow)).forEach((id) -> fast.put(id, ms(10)));
+		this.fleet.ids().stream().filter((id) -> !id.equals(this.slow)).forEach((id) -> fast.put(id, Fleet.ms(10)));
 		this.fleet.respond(fast, 400);
 		// 60% at 25 ms, 40% at 5 ms: the median (25 ms) is over 2 x the fleet's.
-		this.fleet.respond(Map.of(this.slow, ms(5)), 8);
-		this.fleet.respond(Map.of(this.slow, ms(25)), 12);
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(5)), 8);
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(25)), 12);
 		this.fleet.passRefresh();
-		assertThat(this.fleet.stateOf(this.slow).p50Nanos()).isGreaterThan(ms(20).toNanos());
+		assertThat(this.fleet.stateOf(this.slow).p50Nanos()).isGreaterThan(Fleet.ms(20).toNanos());
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
-		this.fleet.respond(Map.of(this.slow, ms(5)), 152);
-		this.fleet.respond(Map.of(this.slow, ms(25)), 228);
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(5)), 152);
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(25)), 228);
 		this.fleet.passRefresh();
 		assertThat(this.fleet.flow(key).moveCause()).isNull();
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
@@ -162,7 +162,7 @@ class SchedulerFallbackTests {
 		// With a single instance measured there is no fleet to compare with.
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.flow(key);
-		this.fleet.respond(Map.of(this.slow, ms(500)), this.config.minSamples());
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), this.config.minSamples());
 		this.fleet.passRefresh();
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
@@ -190,7 +190,7 @@ class SchedulerFallbackTests {
 		String away = moved.instanceId();
 		// Home recovers: the slow samples leave the window, fresh fast ones come in.
 		this.fleet.clock.advance(this.config.latencyWindow());
-		this.fleet.respondAll(ms(10), this.config.minSamples(), Map.of());
+		this.fleet.respondAll(Fleet.ms(10), this.config.minSamples(), Map.of());
 		this.fleet.passRefresh();
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
 		assertThat(this.fleet.flow(this.fleet.keyHomedOn(this.slow)).reason()).isEqualTo(DecisionReason.NEW_FLOW);
@@ -214,7 +214,7 @@ class SchedulerFallbackTests {
 		Fleet limited = new Fleet(this.config.with((b) -> b.maxMovesPerSecond = 10), 5, SEED);
 		List<Long> placed = limited.keysHomedOn(this.slow, 25);
 		placed.forEach(limited::flow);
-		limited.respondAll(ms(10), this.config.minSamples(), Map.of(this.slow, ms(50)));
+		limited.respondAll(Fleet.ms(10), this.config.minSamples(), Map.of(this.slow, Fleet.ms(50)));
 		limited.passRefresh();
 		int moved = 0;
 		for (long key : placed) {
@@ -240,7 +240,7 @@ class SchedulerFallbackTests {
 		String outlierFlowHome = this.slow;
 		traffic.run(Duration.ofSeconds(3), (flow, instance, n) -> {
 			boolean outlier = instance.equals(outlierFlowHome) && flow == 0 && n == 50;
-			return outlier ? Duration.ofSeconds(1) : ms(10);
+			return outlier ? Duration.ofSeconds(1) : Fleet.ms(10);
 		});
 		assertThat(traffic.outliers).isOne();
 		traffic.assertNothingMoved();
@@ -252,7 +252,7 @@ class SchedulerFallbackTests {
 		Traffic traffic = new Traffic(this.fleet, 10);
 		traffic.run(Duration.ofSeconds(5), (flow, instance, n) -> {
 			boolean outlier = instance.equals(this.slow) && flow < 5 && n == 40 + 40 * flow;
-			return outlier ? ms(500) : ms(10);
+			return outlier ? Fleet.ms(500) : Fleet.ms(10);
 		});
 		assertThat(traffic.outliers).isEqualTo(5);
 		assertThat(traffic.requests).isGreaterThan(10_000);
@@ -261,7 +261,7 @@ class SchedulerFallbackTests {
 
 	@Test
 	void chooseWhileTheOnlyRequestOfAnIdleInstanceIsVerySlowShouldMoveNothing() {
-		this.fleet.respondAll(ms(10), this.config.minSamples(), Map.of());
+		this.fleet.respondAll(Fleet.ms(10), this.config.minSamples(), Map.of());
 		long key = this.fleet.keyHomedOn(this.slow);
 		Lease lingering = this.fleet.scheduler.start(this.fleet.flow(key));
 		// Far past stuckFactor x threshold (10 x 20 ms), with nothing else in flight
@@ -270,7 +270,8 @@ class SchedulerFallbackTests {
 		Decision decision = this.fleet.flow(key);
 		assertThat(decision.instanceId()).isEqualTo(this.slow);
 		assertThat(decision.reason()).isEqualTo(DecisionReason.HOME);
-		assertThat(this.fleet.stateOf(this.slow).oldestOutstandingNanos()).isGreaterThanOrEqualTo(ms(2000).toNanos());
+		assertThat(this.fleet.stateOf(this.slow).oldestOutstandingNanos())
+			.isGreaterThanOrEqualTo(Fleet.ms(2000).toNanos());
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
 		lingering.recordResponse(false);
 		lingering.release();
@@ -278,14 +279,14 @@ class SchedulerFallbackTests {
 
 	@Test
 	void chooseWhenTwoRequestsAreUnansweredPastTheStuckLimitShouldMoveFlows() {
-		this.fleet.respondAll(ms(10), this.config.minSamples(), Map.of());
+		this.fleet.respondAll(Fleet.ms(10), this.config.minSamples(), Map.of());
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.scheduler.start(this.fleet.flow(key));
 		this.fleet.scheduler.start(this.fleet.flow(key));
 		// The limit is 10 x 20 ms; fleet state is refreshed every 100 ms.
-		this.fleet.clock.advance(ms(150));
+		this.fleet.clock.advance(Fleet.ms(150));
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
-		this.fleet.clock.advance(ms(150));
+		this.fleet.clock.advance(Fleet.ms(150));
 		Decision moved = this.fleet.flow(key);
 		assertThat(moved.moveCause()).isEqualTo(MoveCause.SLOW);
 		assertThat(this.fleet.stateOf(this.slow).slow()).isTrue();
@@ -296,17 +297,17 @@ class SchedulerFallbackTests {
 		Traffic traffic = new Traffic(this.fleet, 10);
 		// Warm up, then the slow instance hangs: nothing it gets comes back within the
 		// test.
-		traffic.run(Duration.ofSeconds(2), (flow, instance, n) -> ms(10));
+		traffic.run(Duration.ofSeconds(2), (flow, instance, n) -> Fleet.ms(10));
 		traffic.assertNothingMoved();
 		traffic.run(Duration.ofSeconds(2),
-				(flow, instance, n) -> instance.equals(this.slow) ? Duration.ofHours(1) : ms(10));
+				(flow, instance, n) -> instance.equals(this.slow) ? Duration.ofHours(1) : Fleet.ms(10));
 		assertThat(this.fleet.stateOf(this.slow).slow()).isTrue();
 		assertThat(this.fleet.scheduler.moveCount(MoveCause.SLOW)).isEqualTo(10);
 		assertThat(this.fleet.scheduler.moveCount(MoveCause.UNAVAILABLE)).isZero();
 	}
 
 	private void makeSlow() {
-		this.fleet.respondAll(ms(10), this.config.minSamples(), Map.of(this.slow, ms(50)));
+		this.fleet.respondAll(Fleet.ms(10), this.config.minSamples(), Map.of(this.slow, Fleet.ms(50)));
 		this.fleet.passRefresh();
 	}
 
@@ -361,7 +362,7 @@ class SchedulerFallbackTests {
 		}
 
 		void run(Duration duration, LatencyModel model) {
-			long period = ms(20).toNanos();
+			long period = Fleet.ms(20).toNanos();
 			long end = this.fleet.clock.nanoTime() + duration.toNanos();
 			for (int i = 0; i < this.keys.size(); i++) {
 				long key = this.keys.get(i);
@@ -384,7 +385,7 @@ class SchedulerFallbackTests {
 			}
 			int n = this.sent.merge(key, 1, Integer::sum);
 			Duration latency = model.latency(this.index.get(key), decision.instanceId(), n);
-			if (latency.compareTo(ms(10)) > 0 && latency.compareTo(Duration.ofMinutes(1)) < 0) {
+			if (latency.compareTo(Fleet.ms(10)) > 0 && latency.compareTo(Duration.ofMinutes(1)) < 0) {
 				this.outliers++;
 			}
 			this.requests++;

@@ -7,7 +7,6 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import static io.github.latencylb.core.Fleet.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -109,7 +108,7 @@ class SchedulerPinSharingTests {
 		Fleet other = new Fleet(this.config, 5, 99);
 		String slow = Fleet.id(2);
 		for (Fleet f : List.of(this.fleet, other)) {
-			f.respondAll(ms(5), this.config.minSamples(), java.util.Map.of(slow, ms(60)));
+			f.respondAll(Fleet.ms(5), this.config.minSamples(), java.util.Map.of(slow, Fleet.ms(60)));
 			f.passRefresh();
 			assertThat(f.stateOf(slow).slow()).isTrue();
 		}

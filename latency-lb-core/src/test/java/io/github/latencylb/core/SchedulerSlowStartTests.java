@@ -8,7 +8,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import static io.github.latencylb.core.Fleet.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -114,7 +113,7 @@ class SchedulerSlowStartTests {
 
 	@Test
 	void keylessShareOfAddedInstanceShouldRampLinearlyWhenIdle() {
-		this.fleet.respondAll(ms(10), 30, Map.of());
+		this.fleet.respondAll(Fleet.ms(10), 30, Map.of());
 		long start = this.fleet.clock.nanoTime();
 		this.fleet.update(Fleet.instances(8));
 		double[] fractions = { 0.1, 0.5, 1.0 };
@@ -139,7 +138,7 @@ class SchedulerSlowStartTests {
 
 	@Test
 	void keylessShareOfAddedInstanceShouldRampUnderLoad() {
-		this.fleet.respondAll(ms(10), 30, Map.of());
+		this.fleet.respondAll(Fleet.ms(10), 30, Map.of());
 		EventLoop loop = new EventLoop(this.fleet.clock);
 		SplittableRandom random = new SplittableRandom(SEED);
 		long start = this.fleet.clock.nanoTime();

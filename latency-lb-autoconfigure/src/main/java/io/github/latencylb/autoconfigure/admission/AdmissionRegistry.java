@@ -171,6 +171,9 @@ public class AdmissionRegistry {
 
 	/**
 	 * Return the slot that holds an instance's queue once it exists.
+	 * @param serviceId the service
+	 * @param instanceId the instance
+	 * @return the slot, created empty if absent
 	 */
 	private QueueSlot slot(String serviceId, String instanceId) {
 		Service service = this.services.computeIfAbsent(serviceId, (id) -> new Service());

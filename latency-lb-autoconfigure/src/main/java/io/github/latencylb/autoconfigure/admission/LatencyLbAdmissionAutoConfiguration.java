@@ -2,8 +2,8 @@ package io.github.latencylb.autoconfigure.admission;
 
 import java.time.Duration;
 
-import io.github.latencylb.autoconfigure.AdmissionCoreConfigMapping;
 import io.github.latencylb.autoconfigure.AdmissionProperties;
+import io.github.latencylb.autoconfigure.CoreConfigMapping;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.LatencyLbProperties;
 import io.github.latencylb.autoconfigure.gateway.FlowKeyExtractor;
@@ -57,7 +57,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
 	InstanceAdmission latencyLbInstanceAdmission(AdmissionRegistry registry, LatencyLbProperties properties,
 			ObjectProvider<AdmissionListener> listener, StreamLimits streams) {
-		return new InstanceAdmission(registry, AdmissionCoreConfigMapping.admission(properties), NanoClock.SYSTEM,
+		return new InstanceAdmission(registry, CoreConfigMapping.admission(properties), NanoClock.SYSTEM,
 				listener.getIfAvailable(() -> AdmissionListener.NONE), streams);
 	}
 
@@ -65,8 +65,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
 	StreamLimits latencyLbStreamLimits(LatencyLbProperties properties, SchedulerRegistry schedulers) {
-		StreamLimits streams = new StreamLimits(
-				AdmissionCoreConfigMapping.admission(properties).maxConcurrentStreams());
+		StreamLimits streams = new StreamLimits(CoreConfigMapping.admission(properties).maxConcurrentStreams());
 		schedulers.addListener(
 				(scheduler) -> scheduler.addTopologyListener((ids) -> streams.retain(scheduler.serviceId(), ids)));
 		return streams;
@@ -77,14 +76,16 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	RetryGlobalFilter latencyLbRetryFilter(LatencyLbProperties properties, ObjectProvider<FlowKeyExtractor> flowKeys,
 			ObjectProvider<PriorityClassifier> classifier, ObjectProvider<InstanceAdmission> admission,
 			ObjectProvider<RetryGlobalFilter.RetryListener> listener) {
-		return new RetryGlobalFilter(new RetryPolicy(AdmissionCoreConfigMapping.retry(properties), NanoClock.SYSTEM),
-				flowKeys.getIfAvailable(() -> new FlowKeyExtractor(AdmissionCoreConfigMapping.flowKeys(properties))),
+		return new RetryGlobalFilter(new RetryPolicy(CoreConfigMapping.retry(properties), NanoClock.SYSTEM),
+				flowKeys.getIfAvailable(() -> new FlowKeyExtractor(CoreConfigMapping.flowKeys(properties))),
 				classifier.getIfAvailable(), admission.getIfAvailable(),
 				listener.getIfAvailable(() -> RetryGlobalFilter.RetryListener.NONE));
 	}
 
 	/**
 	 * The health-check class and its cap, or {@code null} when classification is off.
+	 * @param properties the latency-lb properties
+	 * @return the capped class, or {@code null}
 	 */
 	static @Nullable CappedClass cappedClass(LatencyLbProperties properties) {
 		AdmissionProperties.Priority priority = properties.getPriority();
@@ -102,6 +103,9 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	/**
 	 * Let each scheduler see its instances' admission state, and drop the queues and
 	 * bulkheads of instances that leave.
+	 * @param schedulers the schedulers of every service
+	 * @param admission the admission queues and bulkheads
+	 * @param overflowMinLength waiting requests that make a full instance saturated
 	 */
 	static void connect(SchedulerRegistry schedulers, AdmissionRegistry admission, int overflowMinLength) {
 		schedulers.addListener((scheduler) -> {

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 
 import io.github.latencylb.autoconfigure.AdmissionProperties;
 
-import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 

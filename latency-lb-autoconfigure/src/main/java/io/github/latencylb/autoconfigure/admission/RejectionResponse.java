@@ -43,7 +43,7 @@ public final class RejectionResponse {
 	 * Gateway.
 	 * @param response the response
 	 * @param serviceId the service
-	 * @param ex Gateway's error
+	 * @param ex the error Gateway raised
 	 * @return completes when written; the error if left to Gateway
 	 */
 	public static Mono<Void> noInstance(ServerHttpResponse response, String serviceId, NotFoundException ex) {

@@ -133,6 +133,8 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	/**
 	 * The request's context, created here when no filter scoped it to the response body,
 	 * with what the load balancer needs to choose and admit.
+	 * @param exchange the current exchange
+	 * @return the request context
 	 */
 	private LatencyLbRequestContext prepare(ServerWebExchange exchange) {
 		LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
@@ -159,6 +161,10 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	 * One attempt, from the load balancer's choice to the response headers. It ends here
 	 * when it fails or is cancelled, or when no filter scoped it to the response body; a
 	 * server-sent-event stream moves from its request permit to a stream slot.
+	 * @param exchange the current exchange
+	 * @param chain the rest of the filter chain
+	 * @param context the request context
+	 * @return completes when the attempt ends
 	 */
 	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, LatencyLbRequestContext context) {
 		Mono<Void> rest;
@@ -191,6 +197,9 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	 * One attempt of several: its outcome (response or error) is decided here, outside
 	 * the scope of the error handling of any later attempt, so that attempts are counted
 	 * once each.
+	 * @param attempts the state shared by the attempts of the request
+	 * @param attempt the number of this attempt, from 1
+	 * @return completes when this or a later attempt succeeds or gives up
 	 */
 	private Mono<Void> retrying(Attempts attempts, int attempt) {
 		return Mono.defer(() -> attempt(attempts.exchange, attempts.chain, attempts.context))

@@ -147,6 +147,8 @@ public class RetryPolicy {
 	/**
 	 * A pooled connection that the instance closed before the request was written
 	 * (Reactor Netty's {@code AbortedException.beforeSend()}): the request was not sent.
+	 * @param t the error of the attempt
+	 * @return whether the connection was closed before the request was sent
 	 */
 	private static boolean isClosedBeforeSend(Throwable t) {
 		return t instanceof AbortedException && t.getMessage() != null && t.getMessage().contains("BEFORE send");
@@ -156,6 +158,8 @@ public class RetryPolicy {
 	 * Reactor Netty's pool handed out a connection that was already closed, twice in a
 	 * row ({@code IOException("Error while acquiring from <pool>")}), typically because
 	 * the instance just went away: nothing was written, so the request was not sent.
+	 * @param t the error of the attempt
+	 * @return whether no pooled connection could be acquired
 	 */
 	private static boolean isAcquireFailure(Throwable t) {
 		return t instanceof java.io.IOException && t.getMessage() != null

@@ -77,7 +77,11 @@ final class TrustedSources {
 		return false;
 	}
 
-	/** The bytes of a literal IPv4 or IPv6 address, or {@code null} if it is none. */
+	/**
+	 * The bytes of a literal IPv4 or IPv6 address, or {@code null} if it is none.
+	 * @param host the host, possibly a name
+	 * @return the address bytes, or {@code null}
+	 */
 	static byte @Nullable [] literal(@Nullable String host) {
 		if (host == null) {
 			return null;
@@ -92,7 +96,11 @@ final class TrustedSources {
 		}
 	}
 
-	/** IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) to its 4 bytes; others unchanged. */
+	/**
+	 * IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) to its 4 bytes; others unchanged.
+	 * @param bytes the bytes of an address
+	 * @return the IPv4 bytes of a mapped address, else {@code bytes}
+	 */
 	static byte[] unmapped(byte[] bytes) {
 		if (bytes.length != 16) {
 			return bytes;

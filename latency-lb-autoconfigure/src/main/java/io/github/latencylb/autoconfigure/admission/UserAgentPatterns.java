@@ -41,6 +41,9 @@ final class UserAgentPatterns {
 	 * Whether {@code value} matches literal parts separated by wildcards: the first part
 	 * is a prefix, the last a suffix, the others occur in order in between (leftmost
 	 * occurrence first, which is enough for {@code *}-only globs).
+	 * @param parts the literal parts of a glob, split at its wildcards
+	 * @param value the value to match
+	 * @return whether the value matches
 	 */
 	static boolean matches(String[] parts, String value) {
 		if (parts.length == 1) {

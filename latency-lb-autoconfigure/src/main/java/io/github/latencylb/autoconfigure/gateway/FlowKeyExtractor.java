@@ -75,6 +75,9 @@ public class FlowKeyExtractor {
 	 * separated by {@code ;}), without building the request's cookie map: cheaper on the
 	 * hot path, and never fails on a malformed header (an unparsable pair is skipped).
 	 * Surrounding double quotes are removed.
+	 * @param headers the values of the request's {@code Cookie} headers
+	 * @param name the cookie name
+	 * @return the cookie value, or {@code null} if absent
 	 */
 	static @Nullable String cookieValue(List<String> headers, String name) {
 		for (String header : headers) {

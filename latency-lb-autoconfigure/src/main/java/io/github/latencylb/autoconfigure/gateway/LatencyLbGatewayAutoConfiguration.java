@@ -1,8 +1,9 @@
 package io.github.latencylb.autoconfigure.gateway;
 
-import io.github.latencylb.autoconfigure.AdmissionCoreConfigMapping;
+import io.github.latencylb.autoconfigure.CoreConfigMapping;
 import io.github.latencylb.autoconfigure.LatencyLbAutoConfiguration;
 import io.github.latencylb.autoconfigure.LatencyLbProperties;
+import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -10,8 +11,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
-
-import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 
 /**
  * Spring Cloud Gateway glue of latency-lb: flow-key extraction and the request scope of
@@ -25,7 +24,7 @@ public final class LatencyLbGatewayAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	FlowKeyExtractor latencyLbFlowKeyExtractor(LatencyLbProperties properties) {
-		return new FlowKeyExtractor(AdmissionCoreConfigMapping.flowKeys(properties));
+		return new FlowKeyExtractor(CoreConfigMapping.flowKeys(properties));
 	}
 
 	@Bean

@@ -13,8 +13,8 @@ import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.Scheduler;
 import org.apache.commons.logging.Log;
-import org.jspecify.annotations.Nullable;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -92,6 +92,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 * A gateway request (one with a {@link LatencyLbRequestContext}) is admitted on the
 	 * chosen instance and counted in flight there before the response is given to
 	 * Gateway.
+	 * @param response the scheduler's choice
+	 * @param request the load-balancer request
+	 * @return the response, once admitted; an error when admission fails
 	 */
 	@SuppressWarnings({ "rawtypes", "unchecked" })
 	private static Mono<Response<ServiceInstance>> begin(Response<ServiceInstance> response, Request request) {
@@ -174,6 +177,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	/**
 	 * The service's supplier chain, resolved once: resolving it through the bean factory
 	 * on every request costs more than the whole scheduling decision.
+	 * @return the supplier chain
 	 */
 	private SupplierChain chain() {
 		SupplierChain chain = this.chain;

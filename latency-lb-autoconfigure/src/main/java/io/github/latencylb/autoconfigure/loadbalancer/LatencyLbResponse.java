@@ -6,10 +6,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.Lease;
 import io.github.latencylb.core.Scheduler;
-
-import org.springframework.cloud.client.ServiceInstance;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultResponse;
 import org.springframework.http.HttpStatusCode;
 
@@ -175,6 +174,8 @@ public class LatencyLbResponse extends DefaultResponse {
 	/**
 	 * 5xx is a failure, except 503: an overloaded instance asking to be spared is a slow
 	 * sample but never a step towards ejection.
+	 * @param lease the lease of the request
+	 * @param status the response status, {@code null} if none was received
 	 */
 	private static void record(Lease lease, @Nullable HttpStatusCode status) {
 		if (status != null && status.value() == 503) {

@@ -65,9 +65,7 @@ public final class ScenarioRun {
 
 	private final long[] flowKeys;
 
-	private final int[] lastInstance;
-
-	private final boolean[] lastFailed;
+	private final FlowMoves moves;
 
 	private final Map<String, SimulatedInstance> byId = new HashMap<>();
 
@@ -94,9 +92,7 @@ public final class ScenarioRun {
 		for (int i = 0; i < this.flowKeys.length; i++) {
 			this.flowKeys[i] = StableHash.hash(seed, i);
 		}
-		this.lastInstance = new int[scenario.flows()];
-		java.util.Arrays.fill(this.lastInstance, -1);
-		this.lastFailed = new boolean[scenario.flows()];
+		this.moves = new FlowMoves(scenario.flows());
 		this.policy = kind.create(this.clock, new SplittableRandom(seed * 31 + 17), new QueueAdmissionView(this.byId));
 	}
 
@@ -157,25 +153,13 @@ public final class ScenarioRun {
 		SimulatedInstance instance = this.byId.get(pick.instanceId());
 		this.metrics.requests++;
 		instance.windowDispatched++;
-		int previous = this.lastInstance[flow];
-		if (previous >= 0 && previous != instance.index) {
-			if (!this.all.get(previous).present || pick.forcedMove() || this.lastFailed[flow]) {
-				this.metrics.forcedMoves++;
-			}
-			else {
-				this.metrics.unforcedMoves++;
-			}
-		}
-		this.lastInstance[flow] = instance.index;
-		this.lastFailed[flow] = false;
+		this.moves.dispatched(flow, instance.index, pick.forcedMove(), this.all, this.metrics);
 		Ticket ticket = instance.queue.acquire(0, 0, now + QUEUE_TIMEOUT);
 		ticket.granted().whenComplete((granted, ex) -> {
 			if (ex != null) {
 				pick.completed(true);
 				this.metrics.failed++;
-				if (this.lastInstance[flow] == instance.index) {
-					this.lastFailed[flow] = true;
-				}
+				this.moves.failed(flow, instance.index);
 				return;
 			}
 			pick.admitted();

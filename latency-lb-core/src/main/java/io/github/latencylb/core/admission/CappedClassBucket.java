@@ -26,6 +26,9 @@ final class CappedClassBucket {
 	/**
 	 * Whether a request of the capped class may wait as one: below the waiter cap and a
 	 * token left (taken).
+	 * @param waiting the waiters of the queue
+	 * @param nowNanos the current time
+	 * @return whether the request may wait
 	 */
 	boolean tryTake(WaitList waiting, long nowNanos) {
 		if (waiting.count(this.capped.priorityClass()) >= this.capped.maxWaiters()) {

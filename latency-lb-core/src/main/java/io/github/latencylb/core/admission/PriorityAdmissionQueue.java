@@ -188,7 +188,12 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 		return abandon(ticket, Ticket.State.RELEASED);
 	}
 
-	/** Queued: leave the queue; granted: return the permit. */
+	/**
+	 * Queued: leave the queue; granted: return the permit.
+	 * @param ticket the ticket
+	 * @param outcome the final state of the ticket
+	 * @return whether the ticket was queued or granted
+	 */
 	boolean abandon(Ticket ticket, Ticket.State outcome) {
 		long now = this.clock.nanoTime();
 		@Nullable Ticket next = null;

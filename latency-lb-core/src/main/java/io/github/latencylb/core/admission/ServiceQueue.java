@@ -183,7 +183,11 @@ public final class ServiceQueue {
 		}
 	}
 
-	/** Leave the queue if still waiting; called by the waiter under no lock. */
+	/**
+	 * Leave the queue if still waiting; called by the waiter under no lock.
+	 * @param waiter the waiter
+	 * @return whether it was still waiting
+	 */
 	boolean leave(ServiceWaiter waiter) {
 		synchronized (this.lock) {
 			if (waiter.state() != ServiceWaiter.State.QUEUED) {

@@ -156,7 +156,11 @@ public final class Ticket {
 		return this.deadlineNanos;
 	}
 
-	/** Move to {@code next}; caller holds the queue's lock. */
+	/**
+	 * Move to {@code next}; caller holds the queue's lock.
+	 * @param next the new state
+	 * @param nowNanos the current time
+	 */
 	void moveTo(State next, long nowNanos) {
 		if (this.state == State.QUEUED) {
 			this.waitedNanos = Math.max(0, nowNanos - this.createdNanos);

@@ -61,6 +61,7 @@ final class WaitList {
 
 	/**
 	 * Remove and return the head.
+	 * @return the head
 	 * @throws java.util.NoSuchElementException if empty
 	 */
 	Ticket removeFirst() {
@@ -72,6 +73,8 @@ final class WaitList {
 	/**
 	 * Remove and return the waiter with the earliest deadline if that deadline is
 	 * {@code <= nowNanos}.
+	 * @param nowNanos the current time
+	 * @return the overdue waiter, or {@code null}
 	 */
 	@Nullable Ticket pollOverdue(long nowNanos) {
 		if (this.byDeadline.isEmpty() || this.byDeadline.first().deadlineNanos > nowNanos) {

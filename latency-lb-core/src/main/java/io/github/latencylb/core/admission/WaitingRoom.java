@@ -123,7 +123,11 @@ abstract class WaitingRoom {
 		return this.pool;
 	}
 
-	/** Hand permits freed behind the queue's back (directly to the pool) to waiters. */
+	/**
+	 * Hand permits freed behind the queue's back (directly to the pool) to waiters.
+	 * @param now the current time
+	 * @return the granted tickets, to signal outside the lock; {@code null} if none
+	 */
 	@Nullable List<Ticket> grantWhilePermitsFree(long now) {
 		@Nullable List<Ticket> granted = null;
 		while (this.waiting.size() > 0 && this.pool.tryAcquire()) {

@@ -12,7 +12,6 @@ import io.github.latencylb.core.admission.AdmissionRejectedException.Cause;
 import io.github.latencylb.core.admission.Ticket.State;
 import org.junit.jupiter.api.Test;
 
-import static io.github.latencylb.core.admission.PriorityAdmissionQueue.NO_DEADLINE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.entry;
@@ -21,6 +20,8 @@ import static org.assertj.core.api.Assertions.entry;
  * Tests for {@link PriorityAdmissionQueue} and {@link Ticket}.
  */
 class PriorityAdmissionQueueTests {
+
+	private static final long NO_DEADLINE = PriorityAdmissionQueue.NO_DEADLINE;
 
 	private final AtomicLong time = new AtomicLong(1_000);
 
