@@ -25,7 +25,7 @@ class HybridClosedLoopTests {
 	@Test
 	void degradeShouldKeepP99WithinTwiceTheP99Before() {
 		ClosedLoopResult result = run(ClosedLoopScenarios.degrade());
-		// Measured (seed 42): 29.5 ms before, 34.2 ms during.
+		// Measured (seed 42): 29.5 ms before, 38.5 ms during.
 		assertThat(result.p99DuringMillis()).isLessThanOrEqualTo(2 * result.p99BeforeMillis());
 		assertThat(result.details()).doesNotContain("moves slow=0,");
 		assertThat(result.failed()).isZero();
