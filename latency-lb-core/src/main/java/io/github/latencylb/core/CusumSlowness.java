@@ -78,6 +78,11 @@ final class CusumSlowness implements SlownessDetector {
 	 * lifetime. A stall of the gateway itself (a GC pause, a starved CPU) makes every
 	 * instance look slow at once: that is not evidence against one of them; one healthy
 	 * instance is enough to tell.
+	 * @param instance the instance that answered
+	 * @param latencyNanos its response's latency
+	 * @param fleet the instances of the service
+	 * @param nowNanos the time
+	 * @return nanoseconds, {@code 0} without other instances
 	 */
 	private static long fleetNow(InstanceStats instance, long latencyNanos, Collection<InstanceStats> fleet,
 			long nowNanos) {

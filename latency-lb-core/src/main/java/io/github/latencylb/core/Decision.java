@@ -61,6 +61,7 @@ public final class Decision {
 
 	/**
 	 * Whether the request has a flow key.
+	 * @return whether keyed
 	 */
 	boolean keyed() {
 		return this.keyed;
@@ -68,6 +69,7 @@ public final class Decision {
 
 	/**
 	 * The flow key's hash of a keyed request ({@code 0} for a keyless one).
+	 * @return the hash
 	 */
 	long flowHash() {
 		return this.flowHash;

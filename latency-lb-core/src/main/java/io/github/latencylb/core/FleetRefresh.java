@@ -38,6 +38,7 @@ final class FleetRefresh {
 
 	/**
 	 * The fleet's latency as of the last refresh.
+	 * @return the fleet latency
 	 */
 	FleetLatency fleet() {
 		return this.fleet;
@@ -46,6 +47,11 @@ final class FleetRefresh {
 	/**
 	 * Feed a recorded response to the slowness detector; a changed verdict makes the next
 	 * refresh run at once.
+	 * @param instance the instance that answered
+	 * @param latencyNanos the latency sample
+	 * @param inflightAtStart requests in flight there when the request started
+	 * @param nowNanos the time
+	 * @param config the configuration
 	 */
 	void onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, long nowNanos,
 			SchedulerConfig config) {

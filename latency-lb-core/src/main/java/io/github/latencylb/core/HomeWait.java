@@ -23,6 +23,11 @@ final class HomeWait {
 
 	/**
 	 * The verdict for one request of a flow at a saturated instance.
+	 * @param home the saturated instance
+	 * @param keyHash the flow's hash
+	 * @param config the configuration
+	 * @param nowNanos the time
+	 * @return the verdict
 	 */
 	HotFlowOverflow.Verdict decide(InstanceStats home, long keyHash, SchedulerConfig config, long nowNanos) {
 		HotFlowOverflow rule = this.rule;

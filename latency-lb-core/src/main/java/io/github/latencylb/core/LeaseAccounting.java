@@ -38,6 +38,10 @@ final class LeaseAccounting {
 	/**
 	 * Start a lease; a keyed request is also counted in flight for its flow on the
 	 * instance until the lease is released.
+	 * @param instance the chosen instance
+	 * @param keyed whether the request has a flow key
+	 * @param flowHash the flow's hash (keyed requests)
+	 * @return the lease
 	 */
 	Lease start(InstanceStats instance, boolean keyed, long flowHash) {
 		FlowLease flow = keyed ? instance.flows.acquire(flowHash) : null;

@@ -162,11 +162,17 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 		public int maxEjectionPercent;
 		/** How often fleet-wide state is recomputed: {@link SchedulerConfig#refreshInterval()}. */
 		public Duration refreshInterval;
+		/** Latency ratio to the fleet median that is no evidence: {@link CusumConfig#referenceRatio()}. */
 		public double cusumReferenceRatio;
+		/** Statistic at which an instance is slow: {@link CusumConfig#threshold()}. */
 		public double cusumThreshold;
+		/** Statistic at which a slow instance clears: {@link CusumConfig#clearThreshold()}. */
 		public double cusumClearThreshold;
+		/** Age in fleet medians from which an outstanding request counts: {@link CusumConfig#outstandingFactor()}. */
 		public double cusumOutstandingFactor;
+		/** A flow's wait budget in fleet p95s: {@link FlowWaitConfig#budgetFactor()}. */
 		public double waitBudgetFactor;
+		/** Least wait budget of a flow: {@link FlowWaitConfig#minBudgetNanos()}. */
 		public Duration minWaitBudget;
 		// @formatter:on
 

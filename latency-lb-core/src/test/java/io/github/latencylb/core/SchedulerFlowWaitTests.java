@@ -153,7 +153,8 @@ class SchedulerFlowWaitTests {
 					List<Lease> open = new ArrayList<>();
 					for (int i = 0; i < 20_000; i++) {
 						long flow = random.nextInt(50);
-						Set<String> excluded = random.nextInt(10) == 0 ? Set.of(IDS.get(random.nextInt(3))) : Set.of();
+						Set<String> excluded = (random.nextInt(10) == 0) ? Set.of(IDS.get(random.nextInt(3)))
+								: Set.of();
 						open.add(this.scheduler.start(this.scheduler.chooseForFlow(flow, excluded)));
 						if (open.size() > 8 || random.nextBoolean()) {
 							Lease lease = open.remove(random.nextInt(open.size()));
