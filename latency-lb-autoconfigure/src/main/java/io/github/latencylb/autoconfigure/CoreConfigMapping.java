@@ -4,9 +4,11 @@ import java.util.HashSet;
 
 import io.github.latencylb.core.AffinityConfig;
 import io.github.latencylb.core.BoundedLoadConfig;
+import io.github.latencylb.core.CusumConfig;
 import io.github.latencylb.core.EjectionConfig;
 import io.github.latencylb.core.FallbackConfig;
 import io.github.latencylb.core.FlowKeyConfig;
+import io.github.latencylb.core.FlowWaitConfig;
 import io.github.latencylb.core.LatencyConfig;
 import io.github.latencylb.core.MovesConfig;
 import io.github.latencylb.core.RetryConfig;
@@ -69,7 +71,22 @@ public final class CoreConfigMapping {
 	public static SchedulerConfig scheduler(ServiceProperties p) {
 		return new SchedulerConfig(ring(p.getRing()), boundedLoad(p.getBoundedLoad()), latency(p.getLatency()),
 				slowness(p.getFallback()), fallback(p.getFallback()), moves(p.getFallback()), affinity(p.getAffinity()),
-				slowStart(p.getSlowStart()), ejection(p.getEjection()), SchedulerConfig.ofDefaults().refreshInterval());
+				slowStart(p.getSlowStart()), ejection(p.getEjection()), SchedulerConfig.ofDefaults().refreshInterval(),
+				cusum(p.getSlowness()), flowWait(p.getFallback()));
+	}
+
+	static CusumConfig cusum(SchedulerProperties.Slowness p) {
+		if (!(p.getClearThreshold() < p.getThreshold())) {
+			throw new IllegalArgumentException("slowness.clear-threshold must be below slowness.threshold ("
+					+ p.getThreshold() + ") but was " + p.getClearThreshold());
+		}
+		CusumConfig defaults = CusumConfig.ofDefaults();
+		return new CusumConfig(p.getReferenceRatio(), p.getThreshold(), p.getClearThreshold(), defaults.minLogRatio(),
+				defaults.maxLogRatio(), p.getOutstandingFactor());
+	}
+
+	static FlowWaitConfig flowWait(SchedulerProperties.Fallback p) {
+		return new FlowWaitConfig(p.getWaitBudgetFactor(), p.getMinWaitBudget().toNanos());
 	}
 
 	/**

@@ -29,6 +29,9 @@ public class SchedulerProperties {
 	private final Fallback fallback = new Fallback();
 
 	@Valid
+	private final Slowness slowness = new Slowness();
+
+	@Valid
 	private final SlowStart slowStart = new SlowStart();
 
 	@Valid
@@ -48,6 +51,10 @@ public class SchedulerProperties {
 
 	public Fallback getFallback() {
 		return this.fallback;
+	}
+
+	public Slowness getSlowness() {
+		return this.slowness;
 	}
 
 	public SlowStart getSlowStart() {
@@ -131,14 +138,17 @@ public class SchedulerProperties {
 		private Duration decay = Duration.ofSeconds(10);
 
 		/**
-		 * Length of the window for percentiles and the median that decides slowness.
+		 * Length of the window for percentiles and the medians the fleet's median (the
+		 * slowness test's reference) is taken from; a slow instance with no response for
+		 * two windows is forgotten and probed again.
 		 */
 		@NotNull
 		@DurationMin(millis = 10)
 		private Duration window = Duration.ofSeconds(10);
 
 		/**
-		 * Samples an instance needs in the window before it can be judged slow.
+		 * Samples an instance needs in the window before its median counts (for the
+		 * fleet's median and latency percentiles).
 		 */
 		@Min(1)
 		private int minSamples = 20;
@@ -190,8 +200,9 @@ public class SchedulerProperties {
 	public static class Fallback {
 
 		/**
-		 * An instance is slow when its windowed median latency exceeds this factor times
-		 * the fleet's median.
+		 * Sets, with min-slow-latency, the latency ({@code max(latency-factor x fleet
+		 * median, min-slow-latency)}) that stuck-factor multiplies; the slowness verdict
+		 * itself is the sequential test of {@code latency-lb.slowness.*}.
 		 */
 		@DecimalMin(value = "1.0", inclusive = false)
 		private double latencyFactor = 2.0;
@@ -204,16 +215,17 @@ public class SchedulerProperties {
 		private int candidates = 3;
 
 		/**
-		 * Absolute floor of the slowness threshold, so that microsecond noise never moves
-		 * flows.
+		 * Responses faster than this are never evidence of slowness, so that microsecond
+		 * noise never moves flows; also the floor of the stuck threshold.
 		 */
 		@NotNull
 		private Duration minSlowLatency = Duration.ofMillis(2);
 
 		/**
 		 * An instance is also slow (stuck) when two requests sent since its last response
-		 * are both older than this factor times the slowness threshold: a hung instance
-		 * is noticed before it answers, one long request alone is not enough.
+		 * are both older than this factor times {@code max(latency-factor x fleet median,
+		 * min-slow-latency)}: a hung instance is noticed before it answers, one long
+		 * request alone is not enough.
 		 */
 		@DecimalMin("1.0")
 		private double stuckFactor = 10.0;
@@ -234,6 +246,23 @@ public class SchedulerProperties {
 		@DecimalMin("0.0")
 		@DecimalMax(value = "1.0", inclusive = false)
 		private double nearEqualTolerance = 0.10;
+
+		/**
+		 * Wait budget of a flow whose instance is saturated, as a multiple of the fleet's
+		 * p95 latency: a request of a flow with one request in flight there waits in its
+		 * queue while the expected wait is within the budget, and overflows to another
+		 * instance (without moving the flow) past it.
+		 */
+		@DecimalMin("0.0")
+		private double waitBudgetFactor = 2.0;
+
+		/**
+		 * Least wait budget of a flow at its saturated instance, whatever the fleet's
+		 * latency (a fleet with no latency samples yet waits out a burst too).
+		 */
+		@NotNull
+		@DurationMin(millis = 0)
+		private Duration minWaitBudget = Duration.ofMillis(10);
 
 		public double getLatencyFactor() {
 			return this.latencyFactor;
@@ -281,6 +310,90 @@ public class SchedulerProperties {
 
 		public void setNearEqualTolerance(double nearEqualTolerance) {
 			this.nearEqualTolerance = nearEqualTolerance;
+		}
+
+		public double getWaitBudgetFactor() {
+			return this.waitBudgetFactor;
+		}
+
+		public void setWaitBudgetFactor(double waitBudgetFactor) {
+			this.waitBudgetFactor = waitBudgetFactor;
+		}
+
+		public Duration getMinWaitBudget() {
+			return this.minWaitBudget;
+		}
+
+		public void setMinWaitBudget(Duration minWaitBudget) {
+			this.minWaitBudget = minWaitBudget;
+		}
+
+	}
+
+	/**
+	 * The slowness verdict: a one-sided CUSUM on the log of each response's latency over
+	 * the fleet's median (and the age of the oldest outstanding request), per instance.
+	 */
+	public static class Slowness {
+
+		/**
+		 * Latency, as a multiple of the fleet's median, that is neither evidence of
+		 * slowness nor of health: slower responses raise an instance's statistic, faster
+		 * ones lower it.
+		 */
+		@DecimalMin(value = "1.0", inclusive = false)
+		private double referenceRatio = 3.0;
+
+		/**
+		 * Statistic at which an instance is judged slow: lower detects faster (a 10x
+		 * slower instance in about threshold / 1.2 responses) but raises false alarms.
+		 */
+		@DecimalMin(value = "0.0", inclusive = false)
+		private double threshold = 5.0;
+
+		/**
+		 * Statistic at or below which a slow instance is healthy again; below threshold.
+		 */
+		@DecimalMin("0.0")
+		private double clearThreshold = 2.5;
+
+		/**
+		 * Age, in fleet medians, from which a request still outstanding counts as
+		 * evidence (as a response at least that slow).
+		 */
+		@DecimalMin("1.0")
+		private double outstandingFactor = 3.0;
+
+		public double getReferenceRatio() {
+			return this.referenceRatio;
+		}
+
+		public void setReferenceRatio(double referenceRatio) {
+			this.referenceRatio = referenceRatio;
+		}
+
+		public double getThreshold() {
+			return this.threshold;
+		}
+
+		public void setThreshold(double threshold) {
+			this.threshold = threshold;
+		}
+
+		public double getClearThreshold() {
+			return this.clearThreshold;
+		}
+
+		public void setClearThreshold(double clearThreshold) {
+			this.clearThreshold = clearThreshold;
+		}
+
+		public double getOutstandingFactor() {
+			return this.outstandingFactor;
+		}
+
+		public void setOutstandingFactor(double outstandingFactor) {
+			this.outstandingFactor = outstandingFactor;
 		}
 
 	}

@@ -7,9 +7,11 @@ import java.util.Set;
 
 import io.github.latencylb.core.AffinityConfig;
 import io.github.latencylb.core.BoundedLoadConfig;
+import io.github.latencylb.core.CusumConfig;
 import io.github.latencylb.core.EjectionConfig;
 import io.github.latencylb.core.FallbackConfig;
 import io.github.latencylb.core.FlowKeyConfig;
+import io.github.latencylb.core.FlowWaitConfig;
 import io.github.latencylb.core.LatencyConfig;
 import io.github.latencylb.core.MovesConfig;
 import io.github.latencylb.core.RetryConfig;
@@ -44,6 +46,8 @@ class CoreConfigMappingTests {
 		assertThat(mapped.affinity()).isEqualTo(AffinityConfig.ofDefaults());
 		assertThat(mapped.slowStart()).isEqualTo(SlowStartConfig.ofDefaults());
 		assertThat(mapped.ejection()).isEqualTo(EjectionConfig.ofDefaults());
+		assertThat(mapped.cusum()).isEqualTo(CusumConfig.ofDefaults());
+		assertThat(mapped.flowWait()).isEqualTo(FlowWaitConfig.ofDefaults());
 		assertThat(mapped).isEqualTo(SchedulerConfig.ofDefaults());
 	}
 
@@ -100,6 +104,29 @@ class CoreConfigMappingTests {
 		SchedulerConfig global = CoreConfigMapping.scheduler(binder, null);
 		assertThat(global.slowness()).isEqualTo(SlownessConfig.ofDefaults());
 		assertThat(global.fallback().candidates()).isEqualTo(5);
+	}
+
+	@Test
+	void slownessAndWaitBudgetPropertiesShouldLandInTheirParts() {
+		Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("latency-lb.slowness.reference-ratio",
+				"2.5", "latency-lb.slowness.threshold", "6", "latency-lb.slowness.clear-threshold", "1",
+				"latency-lb.slowness.outstanding-factor", "4", "latency-lb.fallback.wait-budget-factor", "3",
+				"latency-lb.services.orders.fallback.min-wait-budget", "50ms")));
+		SchedulerConfig global = CoreConfigMapping.scheduler(binder, null);
+		assertThat(global.cusum()).isEqualTo(new CusumConfig(2.5, 6, 1, CusumConfig.ofDefaults().minLogRatio(),
+				CusumConfig.ofDefaults().maxLogRatio(), 4));
+		assertThat(global.flowWait()).isEqualTo(new FlowWaitConfig(3, 10_000_000L));
+		assertThat(CoreConfigMapping.scheduler(binder, "orders").flowWait())
+			.isEqualTo(new FlowWaitConfig(3, 50_000_000L));
+	}
+
+	@Test
+	void aClearThresholdNotBelowTheThresholdShouldFailNamingThePrefixAndTheField() {
+		Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("latency-lb.slowness.threshold", "2",
+				"latency-lb.services.orders.slowness.clear-threshold", "3")));
+		assertThatIllegalStateException().isThrownBy(() -> CoreConfigMapping.scheduler(binder, "orders"))
+			.withMessageContaining("latency-lb.services[orders]")
+			.withMessageContaining("slowness.clear-threshold");
 	}
 
 	@Test

@@ -87,6 +87,22 @@ class LatencyLbAutoConfigurationTests {
 	}
 
 	@Test
+	void runWhenSlownessOrWaitBudgetPropertyIsInvalidShouldFailNamingIt() {
+		this.runner.withPropertyValues("latency-lb.slowness.threshold=0").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(allMessages(context.getStartupFailure())).contains("slowness.threshold");
+		});
+		this.runner.withPropertyValues("latency-lb.fallback.wait-budget-factor=-1").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(allMessages(context.getStartupFailure())).contains("fallback.waitBudgetFactor");
+		});
+		this.runner.withPropertyValues("latency-lb.slowness.clear-threshold=9").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(allMessages(context.getStartupFailure())).contains("slowness.clear-threshold");
+		});
+	}
+
+	@Test
 	void runWhenCombinationIsInvalidShouldFailNamingTheService() {
 		this.runner.withPropertyValues("latency-lb.services.payments.ejection.max-time=1s").run((context) -> {
 			assertThat(context).hasFailed();

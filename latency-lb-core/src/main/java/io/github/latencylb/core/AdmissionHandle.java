@@ -37,4 +37,13 @@ public interface AdmissionHandle {
 	 */
 	boolean saturated();
 
+	/**
+	 * Return how many requests wait for a permit of the instance; {@code 0} when unknown
+	 * (a flow whose home is full then expects to wait one service time).
+	 * @return the queue length
+	 */
+	default int queueLength() {
+		return 0;
+	}
+
 }

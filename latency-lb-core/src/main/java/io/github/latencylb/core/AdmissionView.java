@@ -69,6 +69,11 @@ public interface AdmissionView {
 				return view.saturated(instanceId);
 			}
 
+			@Override
+			public int queueLength() {
+				return view.queueLength(instanceId);
+			}
+
 		};
 	}
 

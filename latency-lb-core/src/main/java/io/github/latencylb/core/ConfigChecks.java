@@ -24,6 +24,11 @@ final class ConfigChecks {
 		check(!duration.isNegative(), field, duration, "zero or positive");
 	}
 
+	static long nanos(Duration duration, String field) {
+		notNegative(duration, field);
+		return duration.toNanos();
+	}
+
 	static void check(boolean ok, String field, Object value, String expected) {
 		if (!ok) {
 			throw new IllegalArgumentException(field + " must be " + expected + " but was " + value);

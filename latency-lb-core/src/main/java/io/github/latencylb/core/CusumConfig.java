@@ -24,32 +24,30 @@ public record CusumConfig(double referenceRatio, double threshold, double clearT
 		double maxLogRatio, double outstandingFactor) {
 
 	/**
-	 * Validate the knobs.
+	 * Validate the knobs; a failure names the {@link SchedulerConfig.Builder} field.
 	 */
 	public CusumConfig {
-		if (!(referenceRatio > 1)) {
-			throw new IllegalArgumentException("referenceRatio must be > 1, was " + referenceRatio);
-		}
-		if (!(threshold > 0) || !(clearThreshold >= 0) || clearThreshold >= threshold) {
-			throw new IllegalArgumentException(
-					"need 0 <= clearThreshold < threshold, was " + clearThreshold + " and " + threshold);
-		}
-		if (!(minLogRatio < 0) || !(maxLogRatio > Math.log(referenceRatio))) {
-			throw new IllegalArgumentException("need minLogRatio < 0 and maxLogRatio > ln(referenceRatio)");
-		}
-		if (!(outstandingFactor >= 1)) {
-			throw new IllegalArgumentException("outstandingFactor must be >= 1, was " + outstandingFactor);
-		}
+		ConfigChecks.check(referenceRatio > 1 && Double.isFinite(referenceRatio), "cusumReferenceRatio", referenceRatio,
+				"finite and greater than 1");
+		ConfigChecks.check(threshold > 0 && Double.isFinite(threshold), "cusumThreshold", threshold,
+				"finite and positive");
+		ConfigChecks.check(clearThreshold >= 0 && clearThreshold < threshold, "cusumClearThreshold", clearThreshold,
+				"at least 0 and below cusumThreshold (" + threshold + ")");
+		ConfigChecks.check(minLogRatio < 0, "minLogRatio", minLogRatio, "negative");
+		ConfigChecks.check(maxLogRatio > Math.log(referenceRatio) && Double.isFinite(maxLogRatio), "maxLogRatio",
+				maxLogRatio, "finite and above ln(cusumReferenceRatio)");
+		ConfigChecks.check(outstandingFactor >= 1 && Double.isFinite(outstandingFactor), "cusumOutstandingFactor",
+				outstandingFactor, "finite and at least 1");
 	}
 
 	/**
-	 * Return the defaults: reference ratio 3, threshold 4, clear at 2, log ratio clamped
-	 * to {@code [-2, 3]} (0.14x to 20x the median), outstanding requests count from 3x
-	 * the fleet median.
+	 * Return the defaults: reference ratio 3, threshold 5, clear at 2.5, log ratio
+	 * clamped to {@code [-2, 3]} (0.14x to 20x the median), outstanding requests count
+	 * from 3x the fleet median.
 	 * @return the defaults
 	 */
 	public static CusumConfig ofDefaults() {
-		return new CusumConfig(3.0, 4.0, 2.0, -2.0, 3.0, 3.0);
+		return new CusumConfig(3.0, 5.0, 2.5, -2.0, 3.0, 3.0);
 	}
 
 	/**

@@ -13,10 +13,21 @@ public final class Decision {
 
 	private final @Nullable MoveCause moveCause;
 
+	private final boolean keyed;
+
+	private final long flowHash;
+
 	Decision(InstanceStats instance, DecisionReason reason, @Nullable MoveCause moveCause) {
+		this(instance, reason, moveCause, false, 0);
+	}
+
+	Decision(InstanceStats instance, DecisionReason reason, @Nullable MoveCause moveCause, boolean keyed,
+			long flowHash) {
 		this.instance = instance;
 		this.reason = reason;
 		this.moveCause = moveCause;
+		this.keyed = keyed;
+		this.flowHash = flowHash;
 	}
 
 	/**
@@ -55,6 +66,22 @@ public final class Decision {
 
 	InstanceStats stats() {
 		return this.instance;
+	}
+
+	/**
+	 * Whether the request has a flow key.
+	 * @return whether keyed
+	 */
+	boolean keyed() {
+		return this.keyed;
+	}
+
+	/**
+	 * The flow key's hash of a keyed request ({@code 0} for a keyless one).
+	 * @return the hash
+	 */
+	long flowHash() {
+		return this.flowHash;
 	}
 
 	@Override

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Recomputes fleet-wide state at most once per refresh interval, on whichever request
  * thread finds it due, or at once after a change: a slice of the flow-table sweep, the
- * slowness verdict, the cost of instances with no sample, and the list of fit instances.
+ * {@link FleetLatency}, the slowness verdict ({@link CusumSlowness}), the cost of
+ * instances with no sample, and the list of fit instances.
  */
 final class FleetRefresh {
 
@@ -17,12 +18,53 @@ final class FleetRefresh {
 
 	private final PeakEwmaCost cost;
 
+	private final FleetLatency fleet;
+
 	private final SlownessDetector slowness;
 
-	FleetRefresh(FlowTable flows, PeakEwmaCost cost, SlownessDetector slowness) {
+	/** The instances of the last refresh, for the fleet latency during warm-up. */
+	private volatile Topology last;
+
+	FleetRefresh(FlowTable flows, PeakEwmaCost cost) {
+		this(flows, cost, new FleetLatency());
+	}
+
+	private FleetRefresh(FlowTable flows, PeakEwmaCost cost, FleetLatency fleet) {
 		this.flows = flows;
 		this.cost = cost;
-		this.slowness = slowness;
+		this.fleet = fleet;
+		this.slowness = new CusumSlowness(fleet);
+	}
+
+	/**
+	 * The fleet's latency as of the last refresh.
+	 * @return the fleet latency
+	 */
+	FleetLatency fleet() {
+		return this.fleet;
+	}
+
+	/**
+	 * Feed a recorded response to the slowness detector; a changed verdict makes the next
+	 * refresh run at once.
+	 * @param instance the instance that answered
+	 * @param latencyNanos the latency sample
+	 * @param inflightAtStart requests in flight there when the request started
+	 * @param nowNanos the time
+	 * @param config the configuration
+	 */
+	void onResponse(InstanceStats instance, long latencyNanos, int inflightAtStart, long nowNanos,
+			SchedulerConfig config) {
+		Topology last = this.last;
+		if (this.fleet.medianNanos() < 0 && last != null) {
+			// Warm-up: learn the fleet's median as soon as two instances have enough
+			// samples, rather than at the next refresh, so that no evidence is lost.
+			this.fleet.update(last.instances.values(), nowNanos, config);
+		}
+		if (this.slowness.onResponse(instance, latencyNanos, inflightAtStart,
+				(last != null) ? last.instances.values() : List.of(), nowNanos, config)) {
+			due(nowNanos);
+		}
 	}
 
 	/**
@@ -54,7 +96,9 @@ final class FleetRefresh {
 	}
 
 	void refresh(Topology topology, SchedulerConfig config, long nowNanos) {
+		this.last = topology;
 		this.flows.sweep();
+		this.fleet.update(topology.instances.values(), nowNanos, config);
 		this.slowness.assess(topology.instances.values(), nowNanos, config);
 		this.cost.refresh(topology.instances.values(), nowNanos);
 		List<InstanceStats> fit = new ArrayList<>();

@@ -7,12 +7,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The flow pinning rules. A request of a flow goes to the instance its flow is recorded
- * on while that instance is fit (a draining instance keeps its flows; a saturated one
- * overflows the request to a free candidate without moving the flow); a new flow goes
- * home unless {@link #homeRejection} says why not, else to the {@link RingFallback}. A
- * recorded flow moves only when its instance stops being fit and a better one exists, at
- * most as fast as the {@link TokenBucket} allows while the instance is merely slow. A new
- * flow at home is recorded from its second request on (doorkeeper). Thread-safe.
+ * on while that instance is fit (a draining instance keeps its flows; at a saturated one
+ * the request waits in its queue unless {@link HomeWait} finds the flow hot or the wait
+ * over its budget, then it overflows to a free candidate without moving the flow); a new
+ * flow goes home unless {@link #homeRejection} says why not, else to the
+ * {@link RingFallback}. A recorded flow moves only when its instance stops being fit and
+ * a better one exists, at most as fast as the {@link TokenBucket} allows while the
+ * instance is merely slow. A new flow at home is recorded from its second request on
+ * (doorkeeper). Thread-safe.
  */
 final class FlowRouter {
 
@@ -28,16 +30,19 @@ final class FlowRouter {
 
 	private final TokenBucket moveBudget;
 
+	private final HomeWait homeWait;
+
 	private volatile PinListener pinListener = PinListener.NONE;
 
 	FlowRouter(FlowTable flows, long flowSeed, SchedulerCounters counters, RingFallback fallback,
-			IntSupplier totalInflight, TokenBucket moveBudget) {
+			IntSupplier totalInflight, TokenBucket moveBudget, FleetLatency fleet) {
 		this.flows = flows;
 		this.flowSeed = flowSeed;
 		this.counters = counters;
 		this.fallback = fallback;
 		this.totalInflight = totalInflight;
 		this.moveBudget = moveBudget;
+		this.homeWait = new HomeWait(fleet);
 	}
 
 	void setPinListener(PinListener pinListener) {
@@ -116,20 +121,21 @@ final class FlowRouter {
 			InstanceStats kept = this.flows.place(flowKey, null, current, true, idle, 2).instance();
 			if (kept != current && topology.holds(kept) && !excluded.contains(kept.id)) {
 				// A concurrent first request placed the flow elsewhere.
-				return this.counters.decided(kept, DecisionReason.PINNED, null);
+				return this.counters.decided(kept, DecisionReason.PINNED, null, keyHash);
 			}
 			this.pinListener.placed(keyHash, current.id, true);
 		}
-		if (!current.slow && current.admission().saturated()) {
+		if (!current.slow && current.admission().saturated()
+				&& this.homeWait.decide(current, keyHash, config, now).overflows()) {
 			InstanceStats overflow = this.fallback.overflow(topology, keyHash, current, excluded, config, now);
 			if (overflow != null) {
-				return this.counters.decided(overflow, DecisionReason.OVERFLOW, null);
+				return this.counters.decided(overflow, DecisionReason.OVERFLOW, null, keyHash);
 			}
 		}
 		if (!pin.home()) {
 			this.pinListener.used(keyHash, current.id);
 		}
-		return this.counters.decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null);
+		return this.counters.decided(current, pin.home() ? DecisionReason.HOME : DecisionReason.PINNED, null, keyHash);
 	}
 
 	/**
@@ -175,18 +181,18 @@ final class FlowRouter {
 		if (atHome && previous == null && !seen) {
 			// Doorkeeper: a new flow at home is recorded from its second request on, so
 			// that a flood of one-request keys never fills the table.
-			return this.counters.decided(target, reason, null);
+			return this.counters.decided(target, reason, null, keyHash);
 		}
 		long idle = config.affinity().idleTimeout().toNanos();
 		InstanceStats recorded = this.flows.place(flowKey, expected, target, atHome, idle, seen ? 2 : 1).instance();
 		if (recorded != target && topology.holds(recorded) && !excluded.contains(recorded.id)) {
 			// A concurrent request of the same flow placed it first: one flow, one
 			// instance.
-			return this.counters.decided(recorded, reason, null);
+			return this.counters.decided(recorded, reason, null, keyHash);
 		}
 		this.pinListener.placed(keyHash, target.id, atHome);
 		// Nowhere better to go (panic): the flow stays, so it did not move.
-		return this.counters.decided(target, reason, (target == previous) ? null : cause);
+		return this.counters.decided(target, reason, (target == previous) ? null : cause, keyHash);
 	}
 
 	/**
@@ -213,7 +219,8 @@ final class FlowRouter {
 		if (BoundedLoadCap.over(home, topology.totalWeight, this.totalInflight.getAsInt(), config.boundedLoad())) {
 			return DecisionReason.FALLBACK_OVERLOADED;
 		}
-		if (home.admission().saturated() && this.fallback.anyFree(topology, keyHash, home.id, excluded, config, now)) {
+		if (home.admission().saturated() && this.homeWait.decide(home, keyHash, config, now).overflows()
+				&& this.fallback.anyFree(topology, keyHash, home.id, excluded, config, now)) {
 			return DecisionReason.FALLBACK_OVERLOADED;
 		}
 		return null;

@@ -14,10 +14,9 @@ public record FlowWaitConfig(double budgetFactor, long minBudgetNanos) {
 	 * Validate the knobs.
 	 */
 	public FlowWaitConfig {
-		if (!(budgetFactor >= 0) || minBudgetNanos < 0) {
-			throw new IllegalArgumentException(
-					"budgetFactor and minBudgetNanos must be >= 0, were " + budgetFactor + " and " + minBudgetNanos);
-		}
+		ConfigChecks.check(budgetFactor >= 0 && Double.isFinite(budgetFactor), "waitBudgetFactor", budgetFactor,
+				"finite and at least 0");
+		ConfigChecks.check(minBudgetNanos >= 0, "minWaitBudget", minBudgetNanos + "ns", "zero or positive");
 	}
 
 	/**

@@ -23,6 +23,14 @@ public final class HotFlowOverflow {
 	}
 
 	/**
+	 * Return the knobs.
+	 * @return the configuration
+	 */
+	public FlowWaitConfig config() {
+		return this.config;
+	}
+
+	/**
 	 * Decide for one request.
 	 * @param flowInflight requests of the flow in flight at its home (not counting this
 	 * one)

@@ -10,6 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class InstanceStats {
 
+	/** Most flows whose requests in flight are counted per instance. */
+	static final int FLOWS_TRACKED = 1024;
+
 	final String id;
 
 	final int weight;
@@ -49,16 +52,22 @@ final class InstanceStats {
 	 */
 	volatile long medianNanos = -1;
 
-	/**
-	 * Lower confidence bound of {@link #medianNanos} (sign test), computed and kept with
-	 * it, -1 without it.
-	 */
-	volatile long medianLowerBoundNanos = -1;
+	/** Windowed p95, computed and kept with {@link #medianNanos}, -1 without it. */
+	volatile long p95Nanos = -1;
+
+	/** Evidence of the sequential slowness test. */
+	final CusumSlownessDetector.State cusum = new CusumSlownessDetector.State();
+
+	/** Requests in flight per flow (keyed requests only). */
+	final FlowInflightCounts flows = new FlowInflightCounts(FLOWS_TRACKED);
 
 	/** When {@link #medianNanos} was last computed from enough samples. */
 	volatile long medianStampNanos;
 
-	/** Whether the last refresh found this instance slow (with hysteresis). */
+	/** Latency of the last response recorded, -1 before one. */
+	volatile long lastLatencyNanos = -1;
+
+	/** Whether the slowness detector finds this instance slow (with hysteresis). */
 	volatile boolean slow;
 
 	/** When a response or failure was last recorded; starts just before creation. */

@@ -3,6 +3,8 @@ package io.github.latencylb.core;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One request in flight on one instance, from the moment it is sent until it is finished.
  * The response (or failure) is recorded at most once: when the response headers arrive,
@@ -19,6 +21,9 @@ public final class Lease implements Comparable<Lease> {
 
 	final long startNanos;
 
+	/** Requests in flight on the instance when this one started, itself included. */
+	final int inflightAtStart;
+
 	private final long sequence = SEQUENCE.incrementAndGet();
 
 	private final LeaseAccounting accounting;
@@ -29,12 +34,17 @@ public final class Lease implements Comparable<Lease> {
 
 	private final AtomicBoolean released = new AtomicBoolean();
 
+	private final @Nullable FlowLease flow;
+
 	private volatile long respondedNanos = NOT_RESPONDED;
 
-	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos) {
+	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos, int inflightAtStart,
+			@Nullable FlowLease flow) {
+		this.inflightAtStart = inflightAtStart;
 		this.accounting = accounting;
 		this.instance = instance;
 		this.startNanos = startNanos;
+		this.flow = flow;
 	}
 
 	/**
@@ -72,7 +82,7 @@ public final class Lease implements Comparable<Lease> {
 		}
 		long responded = this.respondedNanos;
 		long end = (responded != NOT_RESPONDED) ? responded : this.accounting.nanoTime();
-		this.accounting.record(this.instance, this.startNanos, end, outcome);
+		this.accounting.record(this.instance, this.startNanos, end, this.inflightAtStart, outcome);
 		return true;
 	}
 
@@ -131,6 +141,9 @@ public final class Lease implements Comparable<Lease> {
 			return false;
 		}
 		this.accounting.release(this.instance, this);
+		if (this.flow != null) {
+			this.flow.release();
+		}
 		return true;
 	}
 

@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * through the {@link FlowRouter} (ring home within {@link BoundedLoadCap} and
  * {@link SlowStartGate}, else {@link RingFallback}), keyless ones through
  * {@link PowerOfTwoChoices}; both climb one {@link EligibilityLadder} in panic. Slowness
- * is a {@link SlownessDetector}'s verdict; failures feed {@link OutlierEjection}.
- * Thread-safe and non-blocking; instance set and configuration are swapped atomically.
+ * is a {@link SlownessDetector}'s verdict ({@link CusumSlowness}); failures feed
+ * {@link OutlierEjection}. Thread-safe and non-blocking; instance set and configuration
+ * are swapped atomically.
  */
 public final class Scheduler {
 
@@ -70,11 +71,12 @@ public final class Scheduler {
 		this.clock = clock;
 		this.instances = new InstanceSet(clock);
 		PeakEwmaCost cost = new PeakEwmaCost();
-		this.refresh = new FleetRefresh(flows, cost, new SignTestSlowness());
-		this.leases = new LeaseAccounting(clock, this::config, new OutlierEjection(this.instances, this.refresh));
+		this.refresh = new FleetRefresh(flows, cost);
+		this.leases = new LeaseAccounting(clock, this::config, new OutlierEjection(this.instances, this.refresh),
+				this.refresh);
 		this.twoChoices = new PowerOfTwoChoices(random, cost);
 		this.router = new FlowRouter(flows, StableHash.hash(serviceId), this.counters, new RingFallback(cost),
-				this.leases::totalInflight, new TokenBucket(clock.nanoTime()));
+				this.leases::totalInflight, new TokenBucket(clock.nanoTime()), this.refresh.fleet());
 	}
 
 	/**
@@ -127,8 +129,9 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Let the scheduler avoid saturated instances and overflow a saturated flow's request
-	 * without moving it; each instance's {@link AdmissionHandle} is resolved once.
+	 * Let the scheduler avoid saturated instances, and overflow a request of a hot flow
+	 * (or one whose expected wait exceeds its budget) from its saturated instance without
+	 * moving the flow; each instance's {@link AdmissionHandle} is resolved once.
 	 * @param admission the admission view
 	 */
 	public void setAdmissionView(AdmissionView admission) {
@@ -197,13 +200,13 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Start a request on the chosen instance: counts it in flight until the lease is
-	 * released.
+	 * Start a request on the chosen instance: counts it in flight (and, for a keyed
+	 * request, its flow's requests in flight there) until the lease is released.
 	 * @param decision the decision
 	 * @return the lease, to record the response and release exactly once
 	 */
 	public Lease start(Decision decision) {
-		return this.leases.start(decision.stats());
+		return this.leases.start(decision.stats(), decision.keyed(), decision.flowHash());
 	}
 
 	/**

@@ -20,16 +20,19 @@ import java.util.function.Consumer;
  * @param slowStart the slowStart part
  * @param ejection the ejection part
  * @param refreshInterval how often fleet-wide state (medians, slowness) is recomputed
+ * @param cusum the sequential slowness test's part
+ * @param flowWait the part deciding whether a flow waits at its full home or overflows
  */
 public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, LatencyConfig latency,
 		SlownessConfig slowness, FallbackConfig fallback, MovesConfig moves, AffinityConfig affinity,
-		SlowStartConfig slowStart, EjectionConfig ejection,
-		Duration refreshInterval) implements SchedulerConfigShortcuts {
+		SlowStartConfig slowStart, EjectionConfig ejection, Duration refreshInterval, CusumConfig cusum,
+		FlowWaitConfig flowWait) implements SchedulerConfigShortcuts {
 
 	private static final SchedulerConfig DEFAULTS = new SchedulerConfig(RingConfig.ofDefaults(),
 			BoundedLoadConfig.ofDefaults(), LatencyConfig.ofDefaults(), SlownessConfig.ofDefaults(),
 			FallbackConfig.ofDefaults(), MovesConfig.ofDefaults(), AffinityConfig.ofDefaults(),
-			SlowStartConfig.ofDefaults(), EjectionConfig.ofDefaults(), Duration.ofMillis(100));
+			SlowStartConfig.ofDefaults(), EjectionConfig.ofDefaults(), Duration.ofMillis(100), CusumConfig.ofDefaults(),
+			FlowWaitConfig.ofDefaults());
 
 	/**
 	 * Validate on construction.
@@ -45,6 +48,29 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 		ConfigChecks.present(slowStart, "slowStart");
 		ConfigChecks.present(ejection, "ejection");
 		ConfigChecks.positive(refreshInterval, "refreshInterval");
+		ConfigChecks.present(cusum, "cusum");
+		ConfigChecks.present(flowWait, "flowWait");
+	}
+
+	/**
+	 * Create a configuration with the default {@link CusumConfig} and
+	 * {@link FlowWaitConfig} (the parts issue 9 added).
+	 * @param ring the ring part
+	 * @param boundedLoad the boundedLoad part
+	 * @param latency the latency part
+	 * @param slowness the slowness part
+	 * @param fallback the fallback part
+	 * @param moves the moves part
+	 * @param affinity the affinity part
+	 * @param slowStart the slowStart part
+	 * @param ejection the ejection part
+	 * @param refreshInterval how often fleet-wide state is recomputed
+	 */
+	public SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, LatencyConfig latency,
+			SlownessConfig slowness, FallbackConfig fallback, MovesConfig moves, AffinityConfig affinity,
+			SlowStartConfig slowStart, EjectionConfig ejection, Duration refreshInterval) {
+		this(ring, boundedLoad, latency, slowness, fallback, moves, affinity, slowStart, ejection, refreshInterval,
+				CusumConfig.ofDefaults(), FlowWaitConfig.ofDefaults());
 	}
 
 	/**
@@ -136,7 +162,21 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 		public int maxEjectionPercent;
 		/** How often fleet-wide state is recomputed: {@link SchedulerConfig#refreshInterval()}. */
 		public Duration refreshInterval;
+		/** Latency ratio to the fleet median that is no evidence: {@link CusumConfig#referenceRatio()}. */
+		public double cusumReferenceRatio;
+		/** Statistic at which an instance is slow: {@link CusumConfig#threshold()}. */
+		public double cusumThreshold;
+		/** Statistic at which a slow instance clears: {@link CusumConfig#clearThreshold()}. */
+		public double cusumClearThreshold;
+		/** Age in fleet medians from which an outstanding request counts: {@link CusumConfig#outstandingFactor()}. */
+		public double cusumOutstandingFactor;
+		/** A flow's wait budget in fleet p95s: {@link FlowWaitConfig#budgetFactor()}. */
+		public double waitBudgetFactor;
+		/** Least wait budget of a flow: {@link FlowWaitConfig#minBudgetNanos()}. */
+		public Duration minWaitBudget;
 		// @formatter:on
+
+		private final CusumConfig cusum;
 
 		Builder(SchedulerConfig c) {
 			this.virtualNodes = c.ring().virtualNodes();
@@ -162,6 +202,13 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 			this.maxEjectionTime = c.ejection().maxTime();
 			this.maxEjectionPercent = c.ejection().maxPercent();
 			this.refreshInterval = c.refreshInterval();
+			this.cusum = c.cusum();
+			this.cusumReferenceRatio = c.cusum().referenceRatio();
+			this.cusumThreshold = c.cusum().threshold();
+			this.cusumClearThreshold = c.cusum().clearThreshold();
+			this.cusumOutstandingFactor = c.cusum().outstandingFactor();
+			this.waitBudgetFactor = c.flowWait().budgetFactor();
+			this.minWaitBudget = Duration.ofNanos(c.flowWait().minBudgetNanos());
 		}
 
 		/**
@@ -179,7 +226,10 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 					new SlowStartConfig(this.slowStartDuration, this.slowStartMinWeight, this.slowStartSettlePeriod),
 					new EjectionConfig(this.consecutiveFailures, this.baseEjectionTime, this.maxEjectionTime,
 							this.maxEjectionPercent),
-					this.refreshInterval);
+					this.refreshInterval,
+					new CusumConfig(this.cusumReferenceRatio, this.cusumThreshold, this.cusumClearThreshold,
+							this.cusum.minLogRatio(), this.cusum.maxLogRatio(), this.cusumOutstandingFactor),
+					new FlowWaitConfig(this.waitBudgetFactor, ConfigChecks.nanos(this.minWaitBudget, "minWaitBudget")));
 		}
 
 	}

@@ -21,7 +21,8 @@ class CusumSlownessDetectorTests {
 
 	private static final long MEDIAN = 20_000_000L;
 
-	private final CusumSlownessDetector detector = new CusumSlownessDetector(CusumConfig.ofDefaults());
+	private final CusumSlownessDetector detector = new CusumSlownessDetector(
+			new CusumConfig(3.0, 4.0, 2.0, -2.0, 3.0, 3.0));
 
 	@Test
 	void steadyTenTimesSlowerInstanceShouldBeSlowAtItsFourthResponse() {

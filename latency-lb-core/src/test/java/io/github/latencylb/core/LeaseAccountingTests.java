@@ -21,9 +21,10 @@ class LeaseAccountingTests {
 
 	private final InstanceSet instances = new InstanceSet(this.clock);
 
+	private final FleetRefresh refresh = new FleetRefresh(new FlowTable(100, this.clock), new PeakEwmaCost());
+
 	private final LeaseAccounting leases = new LeaseAccounting(this.clock, () -> this.config,
-			new OutlierEjection(this.instances,
-					new FleetRefresh(new FlowTable(100, this.clock), new PeakEwmaCost(), new SignTestSlowness())));
+			new OutlierEjection(this.instances, this.refresh), this.refresh);
 
 	LeaseAccountingTests() {
 		this.instances.update(List.of(new WeightedInstance("a", 1), new WeightedInstance("b", 1)),

@@ -21,8 +21,7 @@ class OutlierEjectionTests {
 
 	private final InstanceSet instances = new InstanceSet(this.clock);
 
-	private final FleetRefresh refresh = new FleetRefresh(new FlowTable(100, this.clock), new PeakEwmaCost(),
-			new SignTestSlowness());
+	private final FleetRefresh refresh = new FleetRefresh(new FlowTable(100, this.clock), new PeakEwmaCost());
 
 	private final OutlierEjection ejection = new OutlierEjection(this.instances, this.refresh);
 

@@ -1,5 +1,7 @@
 package io.github.latencylb.core;
 
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -51,12 +53,27 @@ class SchedulerAdmissionHandleTests {
 						return instanceId.equals("a") && SchedulerAdmissionHandleTests.this.aSaturated.get();
 					}
 
+					@Override
+					public int queueLength() {
+						return saturated() ? 50 : 0;
+					}
+
 				};
 			}
 
 		});
 		this.scheduler.updateInstances(
 				List.of(new WeightedInstance("a", 1), new WeightedInstance("b", 1), new WeightedInstance("c", 1)));
+		// 100 ms responses everywhere: with 50 waiting, a's expected wait is over any new
+		// flow's budget (issue 9: otherwise a new flow waits at its saturated home).
+		for (String id : List.of("a", "b", "c")) {
+			Set<String> others = new HashSet<>(Set.of("a", "b", "c"));
+			others.remove(id);
+			Lease lease = this.scheduler.start(this.scheduler.chooseKeyless(others));
+			this.clock.advance(Duration.ofMillis(100));
+			lease.recordResponse(false);
+			lease.release();
+		}
 		this.aSaturated.set(true);
 		for (long key = 1; key <= 300; key++) {
 			Decision flow = this.scheduler.chooseForFlow(key * 0x9E3779B97F4A7C15L, Set.of());

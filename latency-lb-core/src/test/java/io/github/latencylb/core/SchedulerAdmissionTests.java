@@ -1,5 +1,6 @@
 package io.github.latencylb.core;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,10 +16,12 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * How the {@link Scheduler} uses an {@link AdmissionView}: new flows and keyless requests
- * avoid saturated instances (no free permit, requests waiting) when a candidate has a
- * free permit; a request of an existing flow whose instance is saturated overflows to a
- * candidate with a free permit without re-pinning the flow.
+ * How the {@link Scheduler} uses an {@link AdmissionView}: keyless requests avoid
+ * saturated instances (no free permit, requests waiting) when a candidate has a free
+ * permit, and so do new flows whose expected wait at home exceeds their budget; a request
+ * of a hot flow (two or more in flight) whose instance is saturated overflows to a
+ * candidate with a free permit without re-pinning the flow. (Issue 9: a flow with one
+ * request at a time waits at its saturated home, see {@link SchedulerFlowWaitTests}.)
  */
 class SchedulerAdmissionTests {
 
@@ -47,7 +50,7 @@ class SchedulerAdmissionTests {
 	void chooseForFlowWhenNewFlowsHomeIsSaturatedShouldFallBackToACandidateWithAFreePermit() {
 		long key = StableHash.hash("user-1");
 		String home = this.ring.home(key);
-		this.admission.saturate(home);
+		overBudget(home);
 		Decision decision = this.scheduler.chooseForFlow(key, Set.of());
 		assertThat(decision.instanceId()).isNotEqualTo(home);
 		assertThat(decision.reason()).isEqualTo(DecisionReason.FALLBACK_OVERLOADED);
@@ -88,6 +91,8 @@ class SchedulerAdmissionTests {
 		Decision first = this.scheduler.chooseForFlow(key, Set.of());
 		assertThat(first.instanceId()).isEqualTo(home);
 		assertThat(first.reason()).isEqualTo(DecisionReason.NEW_FLOW);
+		// A hot flow: two requests in flight at home.
+		List<Lease> hot = List.of(this.scheduler.start(first), this.scheduler.start(first));
 
 		this.admission.saturate(home);
 		for (int i = 0; i < 5; i++) {
@@ -101,6 +106,7 @@ class SchedulerAdmissionTests {
 		}
 		assertThat(this.scheduler.decisionCount(DecisionReason.OVERFLOW)).isEqualTo(5);
 
+		hot.forEach(Lease::release);
 		this.admission.clear();
 		Decision back = this.scheduler.chooseForFlow(key, Set.of());
 		assertThat(back.instanceId()).isEqualTo(home);
@@ -113,7 +119,9 @@ class SchedulerAdmissionTests {
 	void chooseForFlowWhenPinnedInstanceIsSaturatedShouldOverflowToTheCandidateWithAFreePermit() {
 		long key = StableHash.hash("hot-session-2");
 		String home = this.ring.home(key);
-		this.scheduler.chooseForFlow(key, Set.of());
+		Decision first = this.scheduler.chooseForFlow(key, Set.of());
+		this.scheduler.start(first);
+		this.scheduler.start(first);
 		List<String> others = this.ring.preferenceList(key, 3, (id) -> !id.equals(home));
 		this.admission.saturate(home);
 		// The first candidate after home has no free permit (but nobody waits): skipped.
@@ -173,6 +181,27 @@ class SchedulerAdmissionTests {
 	void chooseKeylessWhenEveryInstanceIsSaturatedShouldStillChoose() {
 		INSTANCES.forEach((instance) -> this.admission.saturate(instance.id()));
 		assertThat(this.scheduler.chooseKeyless(Set.of())).isNotNull();
+	}
+
+	/**
+	 * Saturate an instance whose expected wait exceeds any new flow's budget: 100 ms
+	 * responses, 50 requests waiting.
+	 */
+	private void overBudget(String id) {
+		for (WeightedInstance instance : INSTANCES) {
+			Set<String> others = new HashSet<>();
+			INSTANCES.forEach((other) -> others.add(other.id()));
+			others.remove(instance.id());
+			Decision decision = this.scheduler.chooseKeyless(others);
+			for (int i = 0; i < 3; i++) {
+				Lease lease = this.scheduler.start(decision);
+				this.time.addAndGet(100_000_000L);
+				lease.recordResponse(false);
+				lease.release();
+			}
+		}
+		this.admission.saturate(id);
+		this.admission.queues.put(id, 50);
 	}
 
 	private long movesOfAnyCause() {

@@ -29,6 +29,24 @@ class SchedulerConfigPartsTests {
 	}
 
 	@Test
+	void slownessTestAndFlowWaitPartsShouldDefaultAndBuildLikeTheOthers() {
+		SchedulerConfig defaults = SchedulerConfig.ofDefaults();
+		assertThat(defaults.cusum()).isEqualTo(CusumConfig.ofDefaults());
+		assertThat(defaults.flowWait()).isEqualTo(FlowWaitConfig.ofDefaults());
+		SchedulerConfig changed = defaults.with((b) -> {
+			b.cusumThreshold = 6;
+			b.minWaitBudget = Duration.ofMillis(30);
+		});
+		assertThat(changed.cusum().threshold()).isEqualTo(6);
+		assertThat(changed.cusum().clearThreshold()).isEqualTo(2.5);
+		assertThat(changed.flowWait()).isEqualTo(new FlowWaitConfig(2.0, 30_000_000L));
+		assertThatIllegalArgumentException().isThrownBy(() -> defaults.with((b) -> b.cusumClearThreshold = 5))
+			.withMessageStartingWith("cusumClearThreshold ");
+		assertThatIllegalArgumentException().isThrownBy(() -> defaults.with((b) -> b.minWaitBudget = null))
+			.withMessageStartingWith("minWaitBudget ");
+	}
+
+	@Test
 	void builderFieldsShouldLandInTheirPart() {
 		SchedulerConfig changed = SchedulerConfig.ofDefaults().with((b) -> {
 			b.slowStartSettlePeriod = Duration.ZERO;

@@ -98,13 +98,16 @@ class SchedulerFallbackTests {
 	}
 
 	@Test
-	void chooseWhenSlowInstanceHasFewerThanMinSamplesShouldNotJudgeItYet() {
+	void chooseWhenSlowInstanceHasTooFewResponsesShouldNotJudgeItYet() {
+		// Issue 9: a sequential test judges within a few responses (was: minSamples).
+		// 50x the fleet's median counts as 20x (clamp): ln 20 - ln 3 = 1.9 per response,
+		// so two responses (3.8) are not enough for the threshold (5), three (5.7) are.
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.flow(key);
 		Map<String, Duration> fast = new HashMap<>();
 		this.fleet.ids().stream().filter((id) -> !id.equals(this.slow)).forEach((id) -> fast.put(id, Fleet.ms(10)));
 		this.fleet.respond(fast, this.config.minSamples());
-		this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), this.config.minSamples() - 1);
+		this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), 2);
 		this.fleet.passRefresh();
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
@@ -118,7 +121,12 @@ class SchedulerFallbackTests {
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.flow(key);
 		this.fleet.respondAll(Fleet.ms(10), this.config.minSamples(), Map.of());
-		this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), this.config.minSamples() - 1);
+		// Issue 9: one slow response in three, interleaved (a sequential test sees order;
+		// was: minSamples - 1 slow responses in a row after as many fast ones).
+		for (int i = 0; i < this.config.minSamples() - 1; i++) {
+			this.fleet.respond(Map.of(this.slow, Fleet.ms(10)), 2);
+			this.fleet.respond(Map.of(this.slow, Fleet.ms(500)), 1);
+		}
 		this.fleet.passRefresh();
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
@@ -126,25 +134,27 @@ class SchedulerFallbackTests {
 	}
 
 	@Test
-	void chooseWhenMedianIsOverThresholdWithoutConfidenceShouldWaitForMoreEvidence() {
+	void chooseWhenMedianIsOverLatencyFactorButUnderTheReferenceRatioShouldNotJudgeIt() {
+		// Issue 9: the verdict is a CUSUM against cusumReferenceRatio (3) x the fleet's
+		// median; a 2.5x median is left to the cost ranking, however many samples (was:
+		// judged once 400 samples made a median over latencyFactor x the fleet's sure).
 		long key = this.fleet.keyHomedOn(this.slow);
 		this.fleet.flow(key);
 		Map<String, Duration> fast = new HashMap<>();
 		this.fleet.ids().stream().filter((id) -> !id.equals(this.slow)).forEach((id) -> fast.put(id, Fleet.ms(10)));
 		this.fleet.respond(fast, 400);
-		// 60% at 25 ms, 40% at 5 ms: the median (25 ms) is over the threshold (20 ms),
-		// but 20 samples cannot tell that from noise.
+		// 60% at 25 ms, 40% at 5 ms: the median (25 ms) is over 2 x the fleet's.
 		this.fleet.respond(Map.of(this.slow, Fleet.ms(5)), 8);
 		this.fleet.respond(Map.of(this.slow, Fleet.ms(25)), 12);
 		this.fleet.passRefresh();
 		assertThat(this.fleet.stateOf(this.slow).p50Nanos()).isGreaterThan(Fleet.ms(20).toNanos());
 		assertThat(this.fleet.flow(key).reason()).isEqualTo(DecisionReason.HOME);
 		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
-		// 400 samples in the same proportions can.
 		this.fleet.respond(Map.of(this.slow, Fleet.ms(5)), 152);
 		this.fleet.respond(Map.of(this.slow, Fleet.ms(25)), 228);
 		this.fleet.passRefresh();
-		assertThat(this.fleet.flow(key).moveCause()).isEqualTo(MoveCause.SLOW);
+		assertThat(this.fleet.flow(key).moveCause()).isNull();
+		assertThat(this.fleet.stateOf(this.slow).slow()).isFalse();
 	}
 
 	@Test

@@ -35,7 +35,10 @@ class SchedulerKeylessTests {
 	@Test
 	void instanceTenTimesSlowerShouldGetUnderTenPercentOfKeylessPicksByScoreAlone() {
 		// Never judged slow: only the power of two choices on its score keeps it away.
-		Fleet fleet = new Fleet(this.config.with((b) -> b.latencyFactor = 1000), 5, SEED);
+		Fleet fleet = new Fleet(this.config.with((b) -> {
+			b.latencyFactor = 1000;
+			b.cusumThreshold = 1e9;
+		}), 5, SEED);
 		Map<String, Long> picks = simulate(fleet);
 		assertThat(fleet.stateOf(this.slow).slow()).isFalse();
 		double share = share(picks, this.slow);

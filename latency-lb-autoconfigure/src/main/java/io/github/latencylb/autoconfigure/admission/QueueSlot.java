@@ -37,6 +37,12 @@ final class QueueSlot {
 					&& queue.pool().availablePermits() == 0;
 		}
 
+		@Override
+		public int queueLength() {
+			PriorityAdmissionQueue queue = this.slot.queue;
+			return (queue != null) ? queue.queueLength() : 0;
+		}
+
 	}
 
 	/**

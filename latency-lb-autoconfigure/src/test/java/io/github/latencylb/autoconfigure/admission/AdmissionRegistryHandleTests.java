@@ -32,7 +32,9 @@ class AdmissionRegistryHandleTests {
 		assertThat(handle.saturated()).as("full, nobody waiting").isFalse();
 		Ticket waiter = queue.acquire(0, 0, Long.MAX_VALUE);
 		assertThat(handle.saturated()).isTrue();
+		assertThat(handle.queueLength()).isEqualTo(1);
 		waiter.cancel();
+		assertThat(handle.queueLength()).isZero();
 		holder.release();
 		assertThat(handle.hasFreePermit()).isTrue();
 		assertThat(handle.saturated()).isFalse();

@@ -67,10 +67,11 @@ class ClosedLoopRunTests {
 				ClosedLoopPolicy.FLOW_FAIR, SEED);
 		assertThat(result.ordinaryRequests()).isGreaterThan(10_000);
 		assertThat(result.ordinaryMoved()).isZero();
-		// Its p99 is no worse than the current hybrid's, which keeps overflowing.
+		// Its p99 is no worse than the hybrid's (which no longer overflows here since
+		// issue
+		// 9 was wired into the Scheduler: see HybridClosedLoopTests).
 		ClosedLoopResult hybrid = ClosedLoopRun.run(ClosedLoopScenarios.exponentialSlowInstance(),
 				ClosedLoopPolicy.HYBRID_ADMISSION, SEED);
-		assertThat(hybrid.ordinaryMoved()).isPositive();
 		assertThat(result.p99Millis()).isLessThanOrEqualTo(1.1 * hybrid.p99Millis());
 	}
 

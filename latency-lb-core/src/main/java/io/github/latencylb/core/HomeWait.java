@@ -1,0 +1,50 @@
+package io.github.latencylb.core;
+
+/**
+ * Whether a keyed request whose instance is saturated waits there (in its admission
+ * queue) or overflows: the {@link HotFlowOverflow} rule over the instance's
+ * {@link FlowInflightCounts}, the permits shared among the flows in flight and the
+ * requests waiting (at least one, as the instance is saturated; a flow with one request
+ * in flight is never over its share), with the instance's requests in flight as its
+ * concurrency (leases start once a permit is granted, so a saturated instance's requests
+ * in flight are its permits), its windowed median (else decaying average, else the
+ * fleet's median) as its service time, and a budget from the {@link FleetLatency} p95.
+ * Thread-safe.
+ */
+final class HomeWait {
+
+	private final FleetLatency fleet;
+
+	private volatile HotFlowOverflow rule = new HotFlowOverflow(FlowWaitConfig.ofDefaults());
+
+	HomeWait(FleetLatency fleet) {
+		this.fleet = fleet;
+	}
+
+	/**
+	 * The verdict for one request of a flow at a saturated instance.
+	 * @param home the saturated instance
+	 * @param keyHash the flow's hash
+	 * @param config the configuration
+	 * @param nowNanos the time
+	 * @return the verdict
+	 */
+	HotFlowOverflow.Verdict decide(InstanceStats home, long keyHash, SchedulerConfig config, long nowNanos) {
+		HotFlowOverflow rule = this.rule;
+		if (!rule.config().equals(config.flowWait())) {
+			rule = new HotFlowOverflow(config.flowWait());
+			this.rule = rule;
+		}
+		long service = home.medianNanos;
+		if (service < 0) {
+			double ewma = home.ewma.value(nowNanos);
+			service = (ewma >= 0) ? (long) ewma : this.fleet.medianNanos();
+		}
+		// Saturated: at least one request waits, and each waiting request competes for a
+		// share of the permits as much as each flow in flight does.
+		int waiting = Math.max(1, home.admission().queueLength());
+		return rule.decide(home.flows.inflight(keyHash), home.flows.flows() + waiting, Math.max(1, home.inflight.get()),
+				waiting - 1, service, this.fleet.p95Nanos());
+	}
+
+}
