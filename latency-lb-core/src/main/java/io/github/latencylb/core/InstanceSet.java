@@ -91,10 +91,14 @@ final class InstanceSet {
 				next.put(instance.id(), stats);
 			}
 		}
-		this.topology = new Topology(next, ring, current.everPopulated || !next.isEmpty());
-		changed.accept(now);
+		// Listeners (admission: which instances get queues) learn of the new set before
+		// any decision can name one of its instances: a request that sees the new
+		// topology must find its instance's queue (a first burst of requests raced this
+		// and got queue_full).
 		Set<String> ids = Set.copyOf(next.keySet());
 		this.listeners.forEach((listener) -> listener.accept(ids));
+		this.topology = new Topology(next, ring, current.everPopulated || !next.isEmpty());
+		changed.accept(now);
 		return true;
 	}
 
