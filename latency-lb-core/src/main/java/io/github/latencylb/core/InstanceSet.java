@@ -25,6 +25,8 @@ final class InstanceSet {
 
 	private final List<Consumer<Set<String>>> listeners = new CopyOnWriteArrayList<>();
 
+	private final List<Consumer<Set<String>>> earlyListeners = new CopyOnWriteArrayList<>();
+
 	private volatile Topology topology = Topology.EMPTY;
 
 	/** When the first non-empty instance list arrived; guarded by {@code this}. */
@@ -91,14 +93,16 @@ final class InstanceSet {
 				next.put(instance.id(), stats);
 			}
 		}
-		// Listeners (admission: which instances get queues) learn of the new set before
-		// any decision can name one of its instances: a request that sees the new
+		// Early listeners (admission: which instances get queues) learn of the new set
+		// before any decision can name one of its instances: a request that sees the new
 		// topology must find its instance's queue (a first burst of requests raced this
-		// and got queue_full).
+		// and got queue_full). The others run once the set is published, so that they
+		// can use it (e.g. apply pins waiting for an instance).
 		Set<String> ids = Set.copyOf(next.keySet());
-		this.listeners.forEach((listener) -> listener.accept(ids));
+		this.earlyListeners.forEach((listener) -> listener.accept(ids));
 		this.topology = new Topology(next, ring, current.everPopulated || !next.isEmpty());
 		changed.accept(now);
+		this.listeners.forEach((listener) -> listener.accept(ids));
 		return true;
 	}
 
@@ -109,6 +113,16 @@ final class InstanceSet {
 	synchronized void addListener(Consumer<Set<String>> listener) {
 		listener.accept(Set.copyOf(this.topology.instances.keySet()));
 		this.listeners.add(listener);
+	}
+
+	/**
+	 * Register a listener called at once with the current ids, then on each change before
+	 * the new set is published (no decision names a new instance before it ran).
+	 * @param listener called with the instance ids
+	 */
+	synchronized void addEarlyListener(Consumer<Set<String>> listener) {
+		listener.accept(Set.copyOf(this.topology.instances.keySet()));
+		this.earlyListeners.add(listener);
 	}
 
 	/**

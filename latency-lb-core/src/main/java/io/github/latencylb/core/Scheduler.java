@@ -129,6 +129,16 @@ public final class Scheduler {
 	}
 
 	/**
+	 * Register a listener of the instance ids called before a new set is published, so
+	 * that what it creates for new instances (admission queues) exists before any
+	 * decision names them; same contract as {@link #addTopologyListener} otherwise.
+	 * @param listener receives the ids of the instances present
+	 */
+	public void addAdmissionTopologyListener(Consumer<Set<String>> listener) {
+		this.instances.addEarlyListener(listener);
+	}
+
+	/**
 	 * Let the scheduler avoid saturated instances, and overflow a request of a hot flow
 	 * (or one whose expected wait exceeds its budget) from its saturated instance without
 	 * moving the flow; each instance's {@link AdmissionHandle} is resolved once.

@@ -66,8 +66,8 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
 	StreamLimits latencyLbStreamLimits(LatencyLbProperties properties, SchedulerRegistry schedulers) {
 		StreamLimits streams = new StreamLimits(CoreConfigMapping.admission(properties).maxConcurrentStreams());
-		schedulers.addListener(
-				(scheduler) -> scheduler.addTopologyListener((ids) -> streams.retain(scheduler.serviceId(), ids)));
+		schedulers.addListener((scheduler) -> scheduler
+			.addAdmissionTopologyListener((ids) -> streams.retain(scheduler.serviceId(), ids)));
 		return streams;
 	}
 
@@ -110,7 +110,7 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	static void connect(SchedulerRegistry schedulers, AdmissionRegistry admission, int overflowMinLength) {
 		schedulers.addListener((scheduler) -> {
 			scheduler.setAdmissionView(admission.viewOf(scheduler.serviceId(), overflowMinLength));
-			scheduler.addTopologyListener((ids) -> admission.retain(scheduler.serviceId(), ids));
+			scheduler.addAdmissionTopologyListener((ids) -> admission.retain(scheduler.serviceId(), ids));
 		});
 	}
 
