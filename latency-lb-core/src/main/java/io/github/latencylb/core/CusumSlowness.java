@@ -22,12 +22,6 @@ import java.util.Collection;
  */
 final class CusumSlowness implements SlownessDetector {
 
-	/**
-	 * Most a response sent into a burst is discounted by (a 10x slower instance still
-	 * counts as 5x, above the default reference ratio of 3).
-	 */
-	private static final long MAX_BURST_DISCOUNT = 2;
-
 	private final FleetLatency fleet;
 
 	private volatile CusumSlownessDetector detector = new CusumSlownessDetector(CusumConfig.ofDefaults());
@@ -62,10 +56,8 @@ final class CusumSlowness implements SlownessDetector {
 		long sample = latencyNanos;
 		int usual = this.fleet.inflight();
 		if (inflightAtStart > usual) {
-			// Sent into a burst: part of its latency is queueing behind the burst. The
-			// discount is bounded: a slow instance's own in-flight count grows with its
-			// slowness (Little's law), which must not scale its evidence away.
-			sample = Math.max((long) ((double) sample * usual / inflightAtStart), sample / MAX_BURST_DISCOUNT);
+			// Sent into a burst: part of its latency is queueing behind the burst.
+			sample = (long) ((double) sample * usual / inflightAtStart);
 		}
 		if (sample < config.slowness().minSlowLatency().toNanos()) {
 			sample = Math.min(sample, median);
