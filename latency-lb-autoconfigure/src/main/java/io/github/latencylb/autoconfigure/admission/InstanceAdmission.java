@@ -98,8 +98,9 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 			admitted(serviceId, priorityClass, 0);
 			return Mono.just(attempt);
 		}
-		ServiceQueue service = (!request.isKeyed() && attempt.canRetarget()) ? this.registry.serviceQueue(serviceId)
-				: null;
+		// WebSocket upgrades wait in their instance's queue (as keyed requests do).
+		ServiceQueue service = (!request.isKeyed() && !request.isWebSocket() && attempt.canRetarget())
+				? this.registry.serviceQueue(serviceId) : null;
 		if (service != null) {
 			return this.anyInstance.admit(request, attempt, service);
 		}

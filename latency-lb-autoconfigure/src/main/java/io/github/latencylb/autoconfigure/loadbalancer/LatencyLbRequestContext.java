@@ -176,6 +176,14 @@ public final class LatencyLbRequestContext {
 	}
 
 	/**
+	 * Return whether the request asks for a WebSocket upgrade.
+	 * @return whether it is an upgrade
+	 */
+	public boolean isWebSocket() {
+		return this.webSocket;
+	}
+
+	/**
 	 * Set what admits each attempt.
 	 * @param admission the admission, or {@code null} to admit at once
 	 */
