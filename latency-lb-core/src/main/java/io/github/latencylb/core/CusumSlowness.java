@@ -98,7 +98,8 @@ final class CusumSlowness implements SlownessDetector {
 
 	private CusumSlownessDetector detector(SchedulerConfig config) {
 		CusumSlownessDetector current = this.detector;
-		if (!current.config().equals(config.cusum())) {
+		// Identity first: the configuration is the same object until it is swapped.
+		if (current.config() != config.cusum() && !current.config().equals(config.cusum())) {
 			current = new CusumSlownessDetector(config.cusum());
 			this.detector = current;
 		}

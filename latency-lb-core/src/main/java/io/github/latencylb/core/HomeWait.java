@@ -31,7 +31,7 @@ final class HomeWait {
 	 */
 	HotFlowOverflow.Verdict decide(InstanceStats home, long keyHash, SchedulerConfig config, long nowNanos) {
 		HotFlowOverflow rule = this.rule;
-		if (!rule.config().equals(config.flowWait())) {
+		if (rule.config() != config.flowWait() && !rule.config().equals(config.flowWait())) {
 			rule = new HotFlowOverflow(config.flowWait());
 			this.rule = rule;
 		}

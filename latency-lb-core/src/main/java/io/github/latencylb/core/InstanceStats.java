@@ -1,6 +1,5 @@
 package io.github.latencylb.core;
 
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,7 +26,7 @@ final class InstanceStats {
 
 	final AtomicInteger inflight = new AtomicInteger();
 
-	final ConcurrentSkipListSet<Lease> outstanding = new ConcurrentSkipListSet<>();
+	final OutstandingRequests outstanding = new OutstandingRequests();
 
 	final AtomicInteger homeFlows = new AtomicInteger();
 
@@ -107,14 +106,7 @@ final class InstanceStats {
 	}
 
 	long oldestOutstandingAge(long nowNanos) {
-		Lease oldest = null;
-		try {
-			oldest = this.outstanding.isEmpty() ? null : this.outstanding.first();
-		}
-		catch (java.util.NoSuchElementException ex) {
-			// emptied concurrently
-		}
-		return (oldest != null) ? nowNanos - oldest.startNanos : 0;
+		return this.outstanding.oldestAge(nowNanos);
 	}
 
 	/**
@@ -127,17 +119,7 @@ final class InstanceStats {
 	 * @return the age in nanoseconds
 	 */
 	long unansweredAge(long nowNanos) {
-		long lastResponse = this.lastResponseNanos;
-		boolean first = true;
-		for (Lease lease : this.outstanding) {
-			if (lease.startNanos - lastResponse >= 0) {
-				if (!first) {
-					return nowNanos - lease.startNanos;
-				}
-				first = false;
-			}
-		}
-		return 0;
+		return this.outstanding.secondOldestAgeSince(nowNanos, this.lastResponseNanos);
 	}
 
 	InstanceState state(long nowNanos, SchedulerConfig config) {

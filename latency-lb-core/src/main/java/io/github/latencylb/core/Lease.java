@@ -1,7 +1,6 @@
 package io.github.latencylb.core;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
 
@@ -13,9 +12,16 @@ import org.jspecify.annotations.Nullable;
  * {@link #release()}, whatever happened: success, error, timeout or cancellation.
  * Thread-safe.
  */
-public final class Lease implements Comparable<Lease> {
+public final class Lease {
 
-	private static final AtomicLong SEQUENCE = new AtomicLong();
+	private static final AtomicIntegerFieldUpdater<Lease> RECORDED = AtomicIntegerFieldUpdater.newUpdater(Lease.class,
+			"recorded");
+
+	private static final AtomicIntegerFieldUpdater<Lease> RELEASED = AtomicIntegerFieldUpdater.newUpdater(Lease.class,
+			"released");
+
+	private static final AtomicIntegerFieldUpdater<Lease> OUTSTANDING_SLOT = AtomicIntegerFieldUpdater
+		.newUpdater(Lease.class, "outstandingSlot");
 
 	private static final long NOT_RESPONDED = Long.MIN_VALUE;
 
@@ -24,22 +30,26 @@ public final class Lease implements Comparable<Lease> {
 	/** Requests in flight on the instance when this one started, itself included. */
 	final int inflightAtStart;
 
-	private final long sequence = SEQUENCE.incrementAndGet();
-
 	private final LeaseAccounting accounting;
 
 	private final InstanceStats instance;
 
-	private final AtomicBoolean recorded = new AtomicBoolean();
+	/** 1 once a response or failure is recorded (field updaters: no object per flag). */
+	private volatile int recorded;
 
-	private final AtomicBoolean released = new AtomicBoolean();
+	/** 1 once released. */
+	private volatile int released;
 
 	private final @Nullable FlowLease flow;
 
 	private volatile long respondedNanos = NOT_RESPONDED;
 
+	/** Its slot among the instance's outstanding requests, until it responds or ends. */
+	private volatile int outstandingSlot;
+
 	Lease(LeaseAccounting accounting, InstanceStats instance, long startNanos, int inflightAtStart,
-			@Nullable FlowLease flow) {
+			@Nullable FlowLease flow, int outstandingSlot) {
+		this.outstandingSlot = outstandingSlot;
 		this.inflightAtStart = inflightAtStart;
 		this.accounting = accounting;
 		this.instance = instance;
@@ -77,7 +87,7 @@ public final class Lease implements Comparable<Lease> {
 	}
 
 	private boolean record(Outcome outcome) {
-		if (!this.recorded.compareAndSet(false, true)) {
+		if (!RECORDED.compareAndSet(this, 0, 1)) {
 			return false;
 		}
 		long responded = this.respondedNanos;
@@ -95,13 +105,13 @@ public final class Lease implements Comparable<Lease> {
 	 * @return whether this call marked it
 	 */
 	public boolean responded() {
-		if (this.respondedNanos != NOT_RESPONDED || this.recorded.get() || this.released.get()) {
+		if (this.respondedNanos != NOT_RESPONDED || this.recorded != 0 || this.released != 0) {
 			return false;
 		}
 		long now = this.accounting.nanoTime();
 		this.respondedNanos = (now != NOT_RESPONDED) ? now : now + 1;
 		this.instance.lastResponseNanos = now;
-		this.instance.outstanding.remove(this);
+		untrack();
 		return true;
 	}
 
@@ -137,7 +147,7 @@ public final class Lease implements Comparable<Lease> {
 	 * @return whether this call released it
 	 */
 	public boolean release() {
-		if (!this.released.compareAndSet(false, true)) {
+		if (!RELEASED.compareAndSet(this, 0, 1)) {
 			return false;
 		}
 		this.accounting.release(this.instance, this);
@@ -152,13 +162,14 @@ public final class Lease implements Comparable<Lease> {
 	 * @return whether released
 	 */
 	public boolean isReleased() {
-		return this.released.get();
+		return this.released != 0;
 	}
 
-	@Override
-	public int compareTo(Lease other) {
-		int c = Long.compare(this.startNanos - other.startNanos, 0);
-		return (c != 0) ? c : Long.compare(this.sequence, other.sequence);
+	/**
+	 * Stop counting this request as outstanding (once: later calls do nothing).
+	 */
+	void untrack() {
+		this.instance.outstanding.free(OUTSTANDING_SLOT.getAndSet(this, OutstandingRequests.UNTRACKED));
 	}
 
 }

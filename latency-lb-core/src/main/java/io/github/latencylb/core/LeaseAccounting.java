@@ -46,8 +46,8 @@ final class LeaseAccounting {
 	Lease start(InstanceStats instance, boolean keyed, long flowHash) {
 		FlowLease flow = keyed ? instance.flows.acquire(flowHash) : null;
 		int inflight = instance.inflight.incrementAndGet();
-		Lease lease = new Lease(this, instance, this.clock.nanoTime(), inflight, flow);
-		instance.outstanding.add(lease);
+		long now = this.clock.nanoTime();
+		Lease lease = new Lease(this, instance, now, inflight, flow, instance.outstanding.track(now));
 		this.totalInflight.incrementAndGet();
 		return lease;
 	}
@@ -78,7 +78,7 @@ final class LeaseAccounting {
 
 	void release(InstanceStats instance, Lease lease) {
 		instance.inflight.decrementAndGet();
-		instance.outstanding.remove(lease);
+		lease.untrack();
 		this.totalInflight.decrementAndGet();
 	}
 

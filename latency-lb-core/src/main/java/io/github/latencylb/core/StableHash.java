@@ -13,6 +13,11 @@ public final class StableHash {
 
 	private static final LongHashFunction XX3 = LongHashFunction.xx3();
 
+	/**
+	 * Seeded functions recently used, by seed: building one derives a secret per seed.
+	 */
+	private static final Seeded[] SEEDED = new Seeded[16];
+
 	private StableHash() {
 	}
 
@@ -33,7 +38,7 @@ public final class StableHash {
 	 * @return its 64-bit hash
 	 */
 	public static long hash(long seed, String value) {
-		return LongHashFunction.xx3(seed).hashBytes(value.getBytes(StandardCharsets.UTF_8));
+		return seeded(seed).hashBytes(value.getBytes(StandardCharsets.UTF_8));
 	}
 
 	/**
@@ -43,7 +48,7 @@ public final class StableHash {
 	 * @return its 64-bit hash
 	 */
 	public static long hash(long seed, long value) {
-		return LongHashFunction.xx3(seed).hashLong(value);
+		return seeded(seed).hashLong(value);
 	}
 
 	/**
@@ -53,6 +58,20 @@ public final class StableHash {
 	 */
 	public static double unitInterval(long hash) {
 		return (hash >>> 11) * 0x1.0p-53;
+	}
+
+	private static LongHashFunction seeded(long seed) {
+		int slot = (int) (seed ^ (seed >>> 32)) & (SEEDED.length - 1);
+		Seeded cached = SEEDED[slot];
+		if (cached == null || cached.seed() != seed) {
+			// A racy cache of immutable entries: at worst a function is built twice.
+			cached = new Seeded(seed, LongHashFunction.xx3(seed));
+			SEEDED[slot] = cached;
+		}
+		return cached.function();
+	}
+
+	private record Seeded(long seed, LongHashFunction function) {
 	}
 
 }

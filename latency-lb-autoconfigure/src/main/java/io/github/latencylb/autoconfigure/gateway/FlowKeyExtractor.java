@@ -25,6 +25,12 @@ public class FlowKeyExtractor {
 
 	private final List<String> headerNames;
 
+	/** {@code c:<name>=} per cookie name, in order: what is hashed before the value. */
+	private final String[] cookiePrefixes;
+
+	/** {@code h:<lower-case name>=} per header name, in order. */
+	private final String[] headerPrefixes;
+
 	private final boolean clientIp;
 
 	private final int maxKeyLength;
@@ -36,6 +42,10 @@ public class FlowKeyExtractor {
 	public FlowKeyExtractor(FlowKeyConfig config) {
 		this.cookieNames = config.cookieNames();
 		this.headerNames = config.headerNames();
+		this.cookiePrefixes = this.cookieNames.stream().map((name) -> "c:" + name + "=").toArray(String[]::new);
+		this.headerPrefixes = this.headerNames.stream()
+			.map((name) -> "h:" + name.toLowerCase(java.util.Locale.ROOT) + "=")
+			.toArray(String[]::new);
 		this.clientIp = config.clientIp();
 		this.maxKeyLength = config.maxKeyLength();
 	}
@@ -48,15 +58,15 @@ public class FlowKeyExtractor {
 	public @Nullable Long flowKeyHash(ServerHttpRequest request) {
 		List<String> cookieHeaders = this.cookieNames.isEmpty() ? null : request.getHeaders().get(HttpHeaders.COOKIE);
 		if (cookieHeaders != null) {
-			for (String name : this.cookieNames) {
-				Long hash = hashOf("c:" + name, cookieValue(cookieHeaders, name));
+			for (int i = 0; i < this.cookiePrefixes.length; i++) {
+				Long hash = hashOf(this.cookiePrefixes[i], cookieValue(cookieHeaders, this.cookieNames.get(i)));
 				if (hash != null) {
 					return hash;
 				}
 			}
 		}
-		for (String name : this.headerNames) {
-			Long hash = hashOf("h:" + name.toLowerCase(java.util.Locale.ROOT), request.getHeaders().getFirst(name));
+		for (int i = 0; i < this.headerPrefixes.length; i++) {
+			Long hash = hashOf(this.headerPrefixes[i], request.getHeaders().getFirst(this.headerNames.get(i)));
 			if (hash != null) {
 				return hash;
 			}
@@ -109,11 +119,11 @@ public class FlowKeyExtractor {
 		return null;
 	}
 
-	private @Nullable Long hashOf(String source, @Nullable String value) {
+	private @Nullable Long hashOf(String prefix, @Nullable String value) {
 		if (!acceptable(value)) {
 			return null;
 		}
-		return StableHash.hash(SEED, source + "=" + value);
+		return StableHash.hash(SEED, prefix.concat(value));
 	}
 
 	private boolean acceptable(@Nullable String value) {

@@ -30,7 +30,7 @@ public class SchedulerRegistry {
 
 	private static final Log logger = LogFactory.getLog(SchedulerRegistry.class);
 
-	private static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
+	private static final RandomGenerator THREAD_LOCAL_RANDOM = new ThreadLocalRandomGenerator();
 
 	private final ConcurrentMap<String, Scheduler> schedulers = new ConcurrentHashMap<>();
 
@@ -140,6 +140,30 @@ public class SchedulerRegistry {
 				logger.warn("latency-lb keeps the configuration of service '" + serviceId + "': " + ex.getMessage());
 			}
 		});
+	}
+
+	/**
+	 * The calling thread's {@link ThreadLocalRandom}, bounded draws included (the
+	 * interface's default {@code nextInt(bound)} would rebuild them from
+	 * {@code nextLong()}).
+	 */
+	private static final class ThreadLocalRandomGenerator implements RandomGenerator {
+
+		@Override
+		public long nextLong() {
+			return ThreadLocalRandom.current().nextLong();
+		}
+
+		@Override
+		public int nextInt(int bound) {
+			return ThreadLocalRandom.current().nextInt(bound);
+		}
+
+		@Override
+		public double nextDouble() {
+			return ThreadLocalRandom.current().nextDouble();
+		}
+
 	}
 
 }

@@ -18,7 +18,8 @@ public final class MicrometerLatencyLbMetrics implements LatencyLbMetrics {
 
 	private final MeterRegistry registry;
 
-	private final ConcurrentMap<Key, Timer> waits = new ConcurrentHashMap<>();
+	/** Queue-wait timers by service, then class: looked up on every admission. */
+	private final ConcurrentMap<String, ConcurrentMap<Integer, Timer>> waits = new ConcurrentHashMap<>();
 
 	private final ConcurrentMap<Key, Counter> rejections = new ConcurrentHashMap<>();
 
@@ -34,18 +35,25 @@ public final class MicrometerLatencyLbMetrics implements LatencyLbMetrics {
 
 	@Override
 	public void recordQueueWait(String serviceId, int priorityClass, Duration wait) {
-		Key key = new Key(serviceId, Integer.toString(priorityClass), "");
-		this.waits
-			.computeIfAbsent(key,
+		// Two plain lookups (a service id's hash is cached; small classes box to cached
+		// Integers) rather than a composite key built and compared per request.
+		ConcurrentMap<Integer, Timer> byClass = this.waits.get(serviceId);
+		if (byClass == null) {
+			byClass = this.waits.computeIfAbsent(serviceId, (k) -> new ConcurrentHashMap<>());
+		}
+		Timer timer = byClass.get(priorityClass);
+		if (timer == null) {
+			timer = byClass.computeIfAbsent(priorityClass,
 					(k) -> Timer.builder(QUEUE_WAIT)
 						.description("Time admitted requests waited for a permit (zero when one was free)")
-						.tag("service", k.service())
-						.tag("class", k.first())
+						.tag("service", serviceId)
+						.tag("class", Integer.toString(priorityClass))
 						.publishPercentileHistogram()
 						.minimumExpectedValue(Duration.ofMillis(1))
 						.maximumExpectedValue(Duration.ofMinutes(1))
-						.register(this.registry))
-			.record(wait);
+						.register(this.registry));
+		}
+		timer.record(wait);
 	}
 
 	@Override
