@@ -1,6 +1,7 @@
 package io.github.latencylb.core;
 
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +24,7 @@ final class InstanceSet {
 
 	private final NanoClock clock;
 
-	private final List<Consumer<Set<String>>> listeners = new CopyOnWriteArrayList<>();
-
-	private final List<Consumer<Set<String>>> earlyListeners = new CopyOnWriteArrayList<>();
+	private final Map<TopologyPhase, List<Consumer<Set<String>>>> listeners = new EnumMap<>(TopologyPhase.class);
 
 	private volatile Topology topology = Topology.EMPTY;
 
@@ -36,6 +35,9 @@ final class InstanceSet {
 
 	InstanceSet(NanoClock clock) {
 		this.clock = clock;
+		for (TopologyPhase phase : TopologyPhase.values()) {
+			this.listeners.put(phase, new CopyOnWriteArrayList<>());
+		}
 	}
 
 	Topology current() {
@@ -93,36 +95,30 @@ final class InstanceSet {
 				next.put(instance.id(), stats);
 			}
 		}
-		// Early listeners (admission: which instances get queues) learn of the new set
-		// before any decision can name one of its instances: a request that sees the new
-		// topology must find its instance's queue (a first burst of requests raced this
-		// and got queue_full). The others run once the set is published, so that they
-		// can use it (e.g. apply pins waiting for an instance).
+		// BEFORE_PUBLICATION listeners (admission: which instances get queues) learn of
+		// the new set before any decision can name one of its instances: a request that
+		// sees the new topology must find its instance's queue (a first burst of requests
+		// raced this and got queue_full). PUBLISHED ones run once the set is published,
+		// so
+		// that they can use it (e.g. apply pins waiting for an instance).
 		Set<String> ids = Set.copyOf(next.keySet());
-		this.earlyListeners.forEach((listener) -> listener.accept(ids));
+		this.listeners.get(TopologyPhase.BEFORE_PUBLICATION).forEach((listener) -> listener.accept(ids));
 		this.topology = new Topology(next, ring, current.everPopulated || !next.isEmpty());
 		changed.accept(now);
-		this.listeners.forEach((listener) -> listener.accept(ids));
+		this.listeners.get(TopologyPhase.PUBLISHED).forEach((listener) -> listener.accept(ids));
 		return true;
 	}
 
 	/**
-	 * Register a listener: called at once with the current ids, then after each change.
-	 * @param listener called with the current instance ids
-	 */
-	synchronized void addListener(Consumer<Set<String>> listener) {
-		listener.accept(Set.copyOf(this.topology.instances.keySet()));
-		this.listeners.add(listener);
-	}
-
-	/**
-	 * Register a listener called at once with the current ids, then on each change before
-	 * the new set is published (no decision names a new instance before it ran).
+	 * Register a listener: called at once with the current ids, then on each change,
+	 * before the new set is published ({@link TopologyPhase#BEFORE_PUBLICATION}: no
+	 * decision names a new instance before it ran) or after.
+	 * @param phase when it runs on a change
 	 * @param listener called with the instance ids
 	 */
-	synchronized void addEarlyListener(Consumer<Set<String>> listener) {
+	synchronized void addListener(TopologyPhase phase, Consumer<Set<String>> listener) {
 		listener.accept(Set.copyOf(this.topology.instances.keySet()));
-		this.earlyListeners.add(listener);
+		this.listeners.get(phase).add(listener);
 	}
 
 	/**

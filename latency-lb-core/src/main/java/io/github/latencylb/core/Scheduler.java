@@ -25,17 +25,7 @@ public final class Scheduler {
 
 	private final NanoClock clock;
 
-	private final InstanceSet instances;
-
-	private final SchedulerCounters counters = new SchedulerCounters();
-
-	private final FleetRefresh refresh;
-
-	private final LeaseAccounting leases;
-
-	private final PowerOfTwoChoices twoChoices;
-
-	private final FlowRouter router;
+	private final SchedulerAssembly parts;
 
 	private volatile SchedulerConfig config;
 
@@ -47,7 +37,7 @@ public final class Scheduler {
 	 * @param serviceId the service it schedules
 	 * @param config its configuration
 	 * @param clock the time source
-	 * @param random the randomness; must be thread-safe if {@link #choose} runs on
+	 * @param random the randomness; must be thread-safe if {@link #chooseForFlow} runs on
 	 * several threads
 	 */
 	public Scheduler(String serviceId, SchedulerConfig config, NanoClock clock, RandomGenerator random) {
@@ -60,7 +50,7 @@ public final class Scheduler {
 	 * @param serviceId the service it schedules
 	 * @param config its configuration
 	 * @param clock the time source
-	 * @param random the randomness; must be thread-safe if {@link #choose} runs on
+	 * @param random the randomness; must be thread-safe if {@link #chooseForFlow} runs on
 	 * several threads
 	 * @param flows the flow table
 	 */
@@ -69,14 +59,7 @@ public final class Scheduler {
 		this.serviceId = serviceId;
 		this.config = config;
 		this.clock = clock;
-		this.instances = new InstanceSet(clock);
-		PeakEwmaCost cost = new PeakEwmaCost();
-		this.refresh = new FleetRefresh(flows, cost);
-		this.leases = new LeaseAccounting(clock, this::config, new OutlierEjection(this.instances, this.refresh),
-				this.refresh);
-		this.twoChoices = new PowerOfTwoChoices(random, cost);
-		this.router = new FlowRouter(flows, StableHash.hash(serviceId), this.counters, new RingFallback(cost),
-				this.leases::totalInflight, new TokenBucket(clock.nanoTime()), this.refresh.fleet());
+		this.parts = SchedulerAssembly.wire(serviceId, clock, random, flows, this::config);
 	}
 
 	/**
@@ -102,7 +85,7 @@ public final class Scheduler {
 	 */
 	public void reconfigure(SchedulerConfig config) {
 		this.config = config;
-		this.refresh.due(this.clock.nanoTime());
+		this.parts.refresh().due(this.clock.nanoTime());
 	}
 
 	/**
@@ -113,29 +96,20 @@ public final class Scheduler {
 	 */
 	public boolean updateInstances(Collection<WeightedInstance> instances) {
 		SchedulerConfig config = this.config;
-		return this.instances.update(instances, this.ringBuilder, config, (now) -> {
-			this.refresh.due(now);
-			this.refresh.refresh(this.instances.current(), config, now);
-		});
+		return this.parts.instances()
+			.update(instances, this.ringBuilder, config, (now) -> this.parts.refreshNow(config, now));
 	}
 
 	/**
-	 * Register a listener of the instance ids: called at once, then after every change,
-	 * in order, while holding the instance set's lock (quick, no throwing, no changes).
+	 * Register a listener of the instance ids: called at once, then on every change, in
+	 * its phase and in order, while holding the instance set's lock (quick, no throwing,
+	 * no changes).
+	 * @param phase when it learns of a new set: before it is published (to create what
+	 * decisions naming new instances need, e.g. admission queues) or after
 	 * @param listener receives the ids of the instances present
 	 */
-	public void addTopologyListener(Consumer<Set<String>> listener) {
-		this.instances.addListener(listener);
-	}
-
-	/**
-	 * Register a listener of the instance ids called before a new set is published, so
-	 * that what it creates for new instances (admission queues) exists before any
-	 * decision names them; same contract as {@link #addTopologyListener} otherwise.
-	 * @param listener receives the ids of the instances present
-	 */
-	public void addAdmissionTopologyListener(Consumer<Set<String>> listener) {
-		this.instances.addEarlyListener(listener);
+	public void addTopologyListener(TopologyPhase phase, Consumer<Set<String>> listener) {
+		this.parts.instances().addListener(phase, listener);
 	}
 
 	/**
@@ -145,7 +119,7 @@ public final class Scheduler {
 	 * @param admission the admission view
 	 */
 	public void setAdmissionView(AdmissionView admission) {
-		this.instances.setAdmission(admission);
+		this.parts.instances().setAdmission(admission);
 	}
 
 	/**
@@ -154,7 +128,7 @@ public final class Scheduler {
 	 * @param listener the listener, or {@link PinListener#NONE}
 	 */
 	public void setPinListener(PinListener listener) {
-		this.router.setPinListener(listener);
+		this.parts.router().setPinListener(listener);
 	}
 
 	/**
@@ -167,7 +141,7 @@ public final class Scheduler {
 	 * @return whether it was applied; {@code false} while the instance is unknown here
 	 */
 	public boolean applyRemotePin(long keyHash, @Nullable String instanceId) {
-		return this.router.applyRemotePin(this.instances.current(), keyHash, instanceId, this.config);
+		return this.parts.router().applyRemotePin(this.parts.instances().current(), keyHash, instanceId, this.config);
 	}
 
 	/**
@@ -179,8 +153,8 @@ public final class Scheduler {
 	public @Nullable Decision chooseForFlow(long keyHash, Set<String> excluded) {
 		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config;
-		Topology topology = this.refresh.current(this.instances, config, now);
-		return topology.isEmpty() ? null : this.router.choose(topology, keyHash, excluded, config, now);
+		Topology topology = this.parts.current(config, now);
+		return topology.isEmpty() ? null : this.parts.router().choose(topology, keyHash, excluded, config, now);
 	}
 
 	/**
@@ -191,11 +165,13 @@ public final class Scheduler {
 	public @Nullable Decision chooseKeyless(Set<String> excluded) {
 		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config;
-		Topology topology = this.refresh.current(this.instances, config, now);
+		Topology topology = this.parts.current(config, now);
 		return topology.isEmpty() ? null
-				: this.counters.decided(
-						this.twoChoices.choose(topology, excluded, this.leases.totalInflight(), config, now),
-						DecisionReason.KEYLESS, null);
+				: this.parts.counters()
+					.decided(
+							this.parts.twoChoices()
+								.choose(topology, excluded, this.parts.leases().totalInflight(), config, now),
+							DecisionReason.KEYLESS, null);
 	}
 
 	/**
@@ -206,7 +182,7 @@ public final class Scheduler {
 	 */
 	public List<Decision> keylessCandidates(Set<String> excluded) {
 		long now = this.clock.nanoTime();
-		return PowerOfTwoChoices.candidates(this.refresh.current(this.instances, this.config, now), excluded, now);
+		return PowerOfTwoChoices.candidates(this.parts.current(this.config, now), excluded, now);
 	}
 
 	/**
@@ -216,7 +192,7 @@ public final class Scheduler {
 	 * @return the lease, to record the response and release exactly once
 	 */
 	public Lease start(Decision decision) {
-		return this.leases.start(decision.stats(), decision.keyed(), decision.flowHash());
+		return this.parts.leases().start(decision.stats(), decision.keyed(), decision.flowHash());
 	}
 
 	/**
@@ -226,10 +202,10 @@ public final class Scheduler {
 	 * @return whether the instance is known
 	 */
 	public boolean setDraining(String instanceId, boolean draining) {
-		if (!this.instances.setDraining(instanceId, draining)) {
+		if (!this.parts.instances().setDraining(instanceId, draining)) {
 			return false;
 		}
-		this.refresh.due(this.clock.nanoTime());
+		this.parts.refresh().due(this.clock.nanoTime());
 		return true;
 	}
 
@@ -241,26 +217,16 @@ public final class Scheduler {
 	public SchedulerSnapshot snapshot() {
 		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config;
-		return SchedulerSnapshot.of(this.serviceId, this.refresh.current(this.instances, config, now), this.counters,
-				this.leases.totalInflight(), config, now);
+		return SchedulerSnapshot.of(this.serviceId, this.parts.current(config, now), this.parts.counters(),
+				this.parts.leases().totalInflight(), config, now);
 	}
 
 	/**
-	 * Return how many times a reason was given so far.
-	 * @param reason the reason
-	 * @return the count
+	 * Return the counters of decisions by reason and of moves by cause.
+	 * @return the counters, read-only
 	 */
-	public long decisionCount(DecisionReason reason) {
-		return this.counters.decisions(reason);
-	}
-
-	/**
-	 * Return how many flows moved for a cause so far.
-	 * @param cause the cause
-	 * @return the count
-	 */
-	public long moveCount(MoveCause cause) {
-		return this.counters.moves(cause);
+	public SchedulerCounters counters() {
+		return this.parts.counters();
 	}
 
 	/**
@@ -268,7 +234,7 @@ public final class Scheduler {
 	 * @return the in-flight count
 	 */
 	public int totalInflight() {
-		return this.leases.totalInflight();
+		return this.parts.leases().totalInflight();
 	}
 
 }

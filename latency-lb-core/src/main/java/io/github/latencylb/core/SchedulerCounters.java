@@ -8,9 +8,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Counters of one scheduler: decisions by reason, moves by cause, and moves deferred by
- * the move budget. Thread-safe.
+ * the move budget. Thread-safe; read-only outside the scheduler (see
+ * {@link Scheduler#counters()}).
  */
-final class SchedulerCounters {
+public final class SchedulerCounters {
 
 	private final EnumMap<DecisionReason, LongAdder> decisions = new EnumMap<>(DecisionReason.class);
 
@@ -63,15 +64,29 @@ final class SchedulerCounters {
 		this.deferredMoves.increment();
 	}
 
-	long decisions(DecisionReason reason) {
+	/**
+	 * Return how many times a reason was given so far.
+	 * @param reason the reason
+	 * @return the count
+	 */
+	public long decisions(DecisionReason reason) {
 		return this.decisions.get(reason).sum();
 	}
 
-	long moves(MoveCause cause) {
+	/**
+	 * Return how many flows moved for a cause so far.
+	 * @param cause the cause
+	 * @return the count
+	 */
+	public long moves(MoveCause cause) {
 		return this.moves.get(cause).sum();
 	}
 
-	long deferredMoves() {
+	/**
+	 * Return how many moves the move budget deferred so far.
+	 * @return the count
+	 */
+	public long deferredMoves() {
 		return this.deferredMoves.sum();
 	}
 

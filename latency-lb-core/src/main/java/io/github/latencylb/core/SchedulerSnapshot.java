@@ -12,7 +12,7 @@ import java.util.Map;
  * @param instances every instance
  * @param decisions decisions so far by reason
  * @param moves flow moves so far by cause
- * @param deferredMoves moves postponed because the move budget was spent
+ * @param deferredMoves moves the move budget deferred
  * @param flowTableSize flows recorded on the present instances (in the flow table)
  * @param inflight requests in flight on all instances
  */

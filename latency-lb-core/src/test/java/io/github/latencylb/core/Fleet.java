@@ -204,7 +204,7 @@ final class Fleet {
 	long totalMoves() {
 		long total = 0;
 		for (MoveCause cause : MoveCause.values()) {
-			total += this.scheduler.moveCount(cause);
+			total += this.scheduler.counters().moves(cause);
 		}
 		return total;
 	}

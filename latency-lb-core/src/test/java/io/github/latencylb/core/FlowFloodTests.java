@@ -59,7 +59,7 @@ class FlowFloodTests {
 			}
 		}
 		assertThat(moved).isGreaterThan(ACTIVE / 10);
-		assertThat(this.orders.scheduler.moveCount(MoveCause.UNAVAILABLE)).isEqualTo(moved);
+		assertThat(this.orders.scheduler.counters().moves(MoveCause.UNAVAILABLE)).isEqualTo(moved);
 
 		// The flood: one request per random key, split over both services; the active
 		// flows keep sending one request every 10 flood keys.

@@ -94,9 +94,21 @@ class InstanceSetTests {
 	@Test
 	void listenersShouldSeeTheCurrentIdsThenEachChange() {
 		update("a");
-		this.set.addListener(this.seen::add);
+		this.set.addListener(TopologyPhase.PUBLISHED, this.seen::add);
 		update("a", "b");
 		assertThat(this.seen).containsExactly(Set.of("a"), Set.of("a", "b"));
+	}
+
+	@Test
+	void listenersBeforePublicationShouldRunBeforeTheNewSetIsVisible() {
+		update("a");
+		List<String> seen = new ArrayList<>();
+		this.set.addListener(TopologyPhase.BEFORE_PUBLICATION,
+				(ids) -> seen.add("before " + ids.size() + " " + this.set.current().instances.size()));
+		this.set.addListener(TopologyPhase.PUBLISHED,
+				(ids) -> seen.add("published " + ids.size() + " " + this.set.current().instances.size()));
+		update("a", "b");
+		assertThat(seen).containsExactly("before 1 1", "published 1 1", "before 2 1", "published 2 2");
 	}
 
 	@Test

@@ -80,7 +80,7 @@ class SchedulerAdmissionHandleTests {
 			assertThat(flow.instanceId()).isNotEqualTo("a");
 			assertThat(this.scheduler.chooseKeyless(Set.of()).instanceId()).isNotEqualTo("a");
 		}
-		assertThat(this.scheduler.decisionCount(DecisionReason.FALLBACK_OVERLOADED)).isPositive();
+		assertThat(this.scheduler.counters().decisions(DecisionReason.FALLBACK_OVERLOADED)).isPositive();
 	}
 
 }

@@ -104,7 +104,7 @@ class SchedulerAdmissionTests {
 			assertThat(this.ring.preferenceList(key, this.config.candidates() + 1, (id) -> !id.equals(home)))
 				.contains(overflow.instanceId());
 		}
-		assertThat(this.scheduler.decisionCount(DecisionReason.OVERFLOW)).isEqualTo(5);
+		assertThat(this.scheduler.counters().decisions(DecisionReason.OVERFLOW)).isEqualTo(5);
 
 		hot.forEach(Lease::release);
 		this.admission.clear();
@@ -142,7 +142,7 @@ class SchedulerAdmissionTests {
 		Decision decision = this.scheduler.chooseForFlow(key, Set.of());
 		assertThat(decision.instanceId()).isEqualTo(home);
 		assertThat(decision.reason()).isEqualTo(DecisionReason.HOME);
-		assertThat(this.scheduler.decisionCount(DecisionReason.OVERFLOW)).isZero();
+		assertThat(this.scheduler.counters().decisions(DecisionReason.OVERFLOW)).isZero();
 		assertThat(movesOfAnyCause()).isZero();
 	}
 
@@ -154,7 +154,7 @@ class SchedulerAdmissionTests {
 		Decision retry = this.scheduler.chooseForFlow(key, Set.of(home));
 		assertThat(retry.instanceId()).isNotEqualTo(home);
 		assertThat(retry.moveCause()).isEqualTo(MoveCause.RETRY);
-		assertThat(this.scheduler.moveCount(MoveCause.RETRY)).isEqualTo(1);
+		assertThat(this.scheduler.counters().moves(MoveCause.RETRY)).isEqualTo(1);
 		// Re-pinned where the retry went.
 		Decision next = this.scheduler.chooseForFlow(key, Set.of());
 		assertThat(next.instanceId()).isEqualTo(retry.instanceId());
@@ -207,7 +207,7 @@ class SchedulerAdmissionTests {
 	private long movesOfAnyCause() {
 		long moves = 0;
 		for (MoveCause cause : MoveCause.values()) {
-			moves += this.scheduler.moveCount(cause);
+			moves += this.scheduler.counters().moves(cause);
 		}
 		return moves;
 	}

@@ -109,7 +109,7 @@ class SchedulerCusumSlownessTests {
 			}
 		}
 		assertThat(slowSeen).isZero();
-		assertThat(this.scheduler.moveCount(MoveCause.SLOW)).isZero();
+		assertThat(this.scheduler.counters().moves(MoveCause.SLOW)).isZero();
 	}
 
 	@Test

@@ -42,7 +42,7 @@ class SchedulerEjectionTests {
 			assertThat(decision.reason()).isEqualTo(DecisionReason.FALLBACK_UNAVAILABLE);
 			assertThat(this.fleet.nextOnRing(key, this.config.candidates())).contains(decision.instanceId());
 		}
-		assertThat(this.fleet.scheduler.moveCount(MoveCause.UNAVAILABLE)).isEqualTo(flows.size());
+		assertThat(this.fleet.scheduler.counters().moves(MoveCause.UNAVAILABLE)).isEqualTo(flows.size());
 		Decision newcomer = this.fleet.flow(this.fleet.keyHomedOn(this.failing));
 		assertThat(newcomer.reason()).isEqualTo(DecisionReason.FALLBACK_UNAVAILABLE);
 		for (int i = 0; i < 1000; i++) {

@@ -74,7 +74,7 @@ class SchedulerExclusionTests {
 		assertThat(retried.moveCause()).isEqualTo(MoveCause.RETRY);
 		assertThat(retried.reason()).isEqualTo(DecisionReason.FALLBACK_UNAVAILABLE);
 		assertThat(this.fleet.nextOnRing(key, this.config.candidates())).contains(retried.instanceId());
-		assertThat(this.fleet.scheduler.moveCount(MoveCause.RETRY)).isOne();
+		assertThat(this.fleet.scheduler.counters().moves(MoveCause.RETRY)).isOne();
 		Decision next = this.fleet.flow(key);
 		assertThat(next.instanceId()).isEqualTo(retried.instanceId());
 		assertThat(next.reason()).isEqualTo(DecisionReason.PINNED);

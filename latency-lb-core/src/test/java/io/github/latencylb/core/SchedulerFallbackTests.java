@@ -56,7 +56,7 @@ class SchedulerFallbackTests {
 			assertThat(next.reason()).isEqualTo(DecisionReason.PINNED);
 			assertThat(next.moveCause()).isNull();
 		}
-		assertThat(this.fleet.scheduler.moveCount(MoveCause.SLOW)).isEqualTo(placed.size());
+		assertThat(this.fleet.scheduler.counters().moves(MoveCause.SLOW)).isEqualTo(placed.size());
 		assertThat(this.fleet.totalMoves()).isEqualTo(placed.size());
 	}
 
@@ -231,7 +231,7 @@ class SchedulerFallbackTests {
 		assertThat(limited.scheduler.snapshot().deferredMoves()).isEqualTo(15);
 		limited.clock.advance(Duration.ofSeconds(1));
 		placed.forEach(limited::flow);
-		assertThat(limited.scheduler.moveCount(MoveCause.SLOW)).isEqualTo(20);
+		assertThat(limited.scheduler.counters().moves(MoveCause.SLOW)).isEqualTo(20);
 	}
 
 	@Test
@@ -302,8 +302,8 @@ class SchedulerFallbackTests {
 		traffic.run(Duration.ofSeconds(2),
 				(flow, instance, n) -> instance.equals(this.slow) ? Duration.ofHours(1) : Fleet.ms(10));
 		assertThat(this.fleet.stateOf(this.slow).slow()).isTrue();
-		assertThat(this.fleet.scheduler.moveCount(MoveCause.SLOW)).isEqualTo(10);
-		assertThat(this.fleet.scheduler.moveCount(MoveCause.UNAVAILABLE)).isZero();
+		assertThat(this.fleet.scheduler.counters().moves(MoveCause.SLOW)).isEqualTo(10);
+		assertThat(this.fleet.scheduler.counters().moves(MoveCause.UNAVAILABLE)).isZero();
 	}
 
 	private void makeSlow() {

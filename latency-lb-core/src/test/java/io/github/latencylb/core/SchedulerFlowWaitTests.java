@@ -52,7 +52,7 @@ class SchedulerFlowWaitTests {
 			assertThat(next.instanceId()).isEqualTo(home);
 			assertThat(next.reason()).isIn(DecisionReason.HOME, DecisionReason.PINNED);
 		}
-		assertThat(this.scheduler.decisionCount(DecisionReason.OVERFLOW)).isZero();
+		assertThat(this.scheduler.counters().decisions(DecisionReason.OVERFLOW)).isZero();
 		inFlight.release();
 	}
 

@@ -118,7 +118,7 @@ class SchedulerTopologyTests {
 			}
 		}
 		assertThat(moved).isGreaterThan(FLOWS / 12);
-		assertThat(this.fleet.scheduler.moveCount(MoveCause.UNAVAILABLE)).isEqualTo(moved);
+		assertThat(this.fleet.scheduler.counters().moves(MoveCause.UNAVAILABLE)).isEqualTo(moved);
 		assertThat(this.fleet.totalMoves()).isEqualTo(moved);
 		// Requests still in flight on the departed instance release cleanly.
 		this.inflight.forEach(Lease::release);

@@ -60,7 +60,7 @@ class SteadyFleetSimulationTests {
 	private static void assertSteady(SteadyFleetSimulation sim) {
 		Scheduler scheduler = sim.fleet.scheduler;
 		for (MoveCause cause : MoveCause.values()) {
-			assertThat(scheduler.moveCount(cause)).as(cause.name()).isZero();
+			assertThat(scheduler.counters().moves(cause)).as(cause.name()).isZero();
 		}
 		assertThat(sim.flowsThatChangedInstance).isZero();
 		assertThat(sim.fallbacksOfExistingFlowsAfterWarmUp).isZero();

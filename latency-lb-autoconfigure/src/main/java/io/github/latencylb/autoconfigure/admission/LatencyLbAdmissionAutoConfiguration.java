@@ -9,6 +9,7 @@ import io.github.latencylb.autoconfigure.LatencyLbProperties;
 import io.github.latencylb.autoconfigure.gateway.FlowKeyExtractor;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.NanoClock;
+import io.github.latencylb.core.TopologyPhase;
 import io.github.latencylb.core.admission.CappedClass;
 import io.github.latencylb.core.admission.SemaphorePermitPool;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -66,8 +67,8 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	@ConditionalOnProperty(prefix = "latency-lb.bulkhead", name = "enabled", matchIfMissing = true)
 	StreamLimits latencyLbStreamLimits(LatencyLbProperties properties, SchedulerRegistry schedulers) {
 		StreamLimits streams = new StreamLimits(CoreConfigMapping.admission(properties).maxConcurrentStreams());
-		schedulers.addListener((scheduler) -> scheduler
-			.addAdmissionTopologyListener((ids) -> streams.retain(scheduler.serviceId(), ids)));
+		schedulers.addListener((scheduler) -> scheduler.addTopologyListener(TopologyPhase.BEFORE_PUBLICATION,
+				(ids) -> streams.retain(scheduler.serviceId(), ids)));
 		return streams;
 	}
 
@@ -110,7 +111,8 @@ public final class LatencyLbAdmissionAutoConfiguration {
 	static void connect(SchedulerRegistry schedulers, AdmissionRegistry admission, int overflowMinLength) {
 		schedulers.addListener((scheduler) -> {
 			scheduler.setAdmissionView(admission.viewOf(scheduler.serviceId(), overflowMinLength));
-			scheduler.addAdmissionTopologyListener((ids) -> admission.retain(scheduler.serviceId(), ids));
+			scheduler.addTopologyListener(TopologyPhase.BEFORE_PUBLICATION,
+					(ids) -> admission.retain(scheduler.serviceId(), ids));
 		});
 	}
 

@@ -27,10 +27,10 @@ import org.springframework.web.server.ServerWebExchange;
  * The second of latency-lb's two global filters, for {@code lb} routes only: it gives the
  * request's {@link LatencyLbRequestContext} the flow key ({@link FlowKeyExtractor}), the
  * priority class ({@link PriorityClassifier}) and the admission
- * ({@link InstanceAdmission}) that the load balancer applies to each attempt, then runs
- * the attempts: bounded retries on another instance ({@link RetryPolicy}); the failed
- * instance is excluded from the next choice, so the flow goes to the next candidate of
- * its preference list (and is recorded there).
+ * ({@link InstanceAdmission}) that the load balancer applies to each attempt (see
+ * {@link RequestContextPreparer}), then runs the attempts: bounded retries on another
+ * instance ({@link RetryPolicy}); the failed instance is excluded from the next choice,
+ * so the flow goes to the next candidate of its preference list (and is recorded there).
  * <p>
  * A retry sends the next instance exactly the bytes the client sent, or is not made: a
  * request body of up to {@code max-body-bytes} is read and kept before the first attempt
@@ -55,11 +55,7 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 
 	private final RetryPolicy policy;
 
-	private final FlowKeyExtractor flowKeys;
-
-	private final @Nullable PriorityClassifier classifier;
-
-	private final LatencyLbRequestContext.@Nullable AttemptAdmission admission;
+	private final RequestContextPreparer contexts;
 
 	private final RetryListener listener;
 
@@ -75,9 +71,7 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	public RetryGlobalFilter(RetryPolicy policy, FlowKeyExtractor flowKeys, @Nullable PriorityClassifier classifier,
 			LatencyLbRequestContext.@Nullable AttemptAdmission admission, RetryListener listener) {
 		this.policy = policy;
-		this.flowKeys = flowKeys;
-		this.classifier = classifier;
-		this.admission = admission;
+		this.contexts = new RequestContextPreparer(flowKeys, classifier, admission);
 		this.listener = listener;
 	}
 
@@ -100,7 +94,7 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		if (!lb && !"lb".equals(exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_SCHEME_PREFIX_ATTR))) {
 			return chain.filter(exchange);
 		}
-		LatencyLbRequestContext context = prepare(exchange);
+		LatencyLbRequestContext context = this.contexts.prepare(exchange);
 		if (!lb || url.getHost() == null) {
 			// lb:ws:// (WebSocket): admitted and accounted, never retried.
 			return attempt(exchange, chain, context);
@@ -128,33 +122,6 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		})
 			.onErrorResume(NotFoundException.class,
 					(ex) -> RejectionResponse.noInstance(exchange.getResponse(), serviceId, ex));
-	}
-
-	/**
-	 * The request's context, created here when no filter scoped it to the response body,
-	 * with what the load balancer needs to choose and admit.
-	 * @param exchange the current exchange
-	 * @return the request context
-	 */
-	private LatencyLbRequestContext prepare(ServerWebExchange exchange) {
-		LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
-		if (context == null) {
-			context = new LatencyLbRequestContext(false);
-			exchange.getAttributes().put(LatencyLbRequestContext.ATTRIBUTE, context);
-		}
-		context.setFlowKeyHash(this.flowKeys.flowKeyHash(exchange.getRequest()));
-		if (this.classifier != null) {
-			PriorityClassifier.Classification classification = this.classifier.classify(exchange.getRequest());
-			context.classify(classification.priorityClass(), classification.offset(), classification.healthCheck());
-		}
-		context.setAdmission(this.admission);
-		context.setWebSocket("websocket".equalsIgnoreCase(exchange.getRequest().getHeaders().getUpgrade()));
-		LatencyLbRequestContext committing = context;
-		exchange.getResponse().beforeCommit(() -> {
-			committing.onCommit();
-			return Mono.empty();
-		});
-		return context;
 	}
 
 	/**

@@ -38,7 +38,7 @@ public class SetPriorityClassGatewayFilterFactory
 		return (exchange, chain) -> {
 			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
 			if (context != null) {
-				context.overridePriority(config.getPriorityClass(), config.getOffset());
+				context.getPriority().override(config.getPriorityClass(), config.getOffset());
 			}
 			return chain.filter(exchange);
 		};

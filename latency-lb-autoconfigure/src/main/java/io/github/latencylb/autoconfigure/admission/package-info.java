@@ -1,6 +1,6 @@
 /**
  * Priority admission: request classification, per-instance bulkheads with priority
- * queues, and bounded retries along the ring.
+ * queues, and bounded retries on another instance.
  */
 @NullMarked
 package io.github.latencylb.autoconfigure.admission;

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.core.PinListener;
 import io.github.latencylb.core.Scheduler;
+import io.github.latencylb.core.TopologyPhase;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -74,7 +75,7 @@ final class PinTable {
 		});
 		// Synchronously, before the first request of a new instance list is decided: a
 		// flow placed at home before its pin is applied would publish a tombstone.
-		scheduler.addTopologyListener((ids) -> applyPending(scheduler));
+		scheduler.addTopologyListener(TopologyPhase.PUBLISHED, (ids) -> applyPending(scheduler));
 	}
 
 	private ConcurrentMap<Long, PinEntry> pins(String service) {

@@ -13,9 +13,9 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Everything latency-lb keeps about one proxied request, under one exchange attribute
- * ({@link #ATTRIBUTE}): its flow-key hash, priority class, the instances it must not be
- * sent to again, and its current attempt ({@link LatencyLbResponse}), which holds the
- * attempt's admission permit and in-flight lease. Every attempt is ended through
+ * ({@link #ATTRIBUTE}): its flow-key hash, {@link RequestPriority}, the instances it must
+ * not be sent to again, and its current attempt ({@link LatencyLbResponse}), which holds
+ * the attempt's admission permit and in-flight lease. Every attempt is ended through
  * {@link #endAttempt}, the one place where what an attempt took is given back. Created by
  * the gateway filters for {@code lb} routes only.
  */
@@ -35,13 +35,7 @@ public final class LatencyLbRequestContext {
 
 	private long flowKeyHash;
 
-	private int priorityClass;
-
-	private int offset;
-
-	private boolean priorityOverridden;
-
-	private boolean healthCheck;
+	private final RequestPriority priority = new RequestPriority();
 
 	private boolean webSocket;
 
@@ -116,54 +110,35 @@ public final class LatencyLbRequestContext {
 	}
 
 	/**
-	 * Set the priority from the global classification: the class and offset apply unless
-	 * a route set them ({@link #overridePriority}).
-	 * @param priorityClass the class, lower is served first
-	 * @param offset the order within the class
-	 * @param healthCheck whether the request is a health check
+	 * Return the request's priority, to classify it or let a route override it.
+	 * @return the priority
 	 */
-	public void classify(int priorityClass, int offset, boolean healthCheck) {
-		if (!this.priorityOverridden) {
-			this.priorityClass = priorityClass;
-			this.offset = offset;
-		}
-		this.healthCheck = healthCheck;
+	public RequestPriority getPriority() {
+		return this.priority;
 	}
 
 	/**
-	 * Set the priority class and offset from a route, overriding the global
-	 * classification.
-	 * @param priorityClass the class
-	 * @param offset the offset
-	 */
-	public void overridePriority(int priorityClass, int offset) {
-		this.priorityOverridden = true;
-		this.priorityClass = priorityClass;
-		this.offset = offset;
-	}
-
-	/**
-	 * Return the priority class.
+	 * Return the priority class ({@link #getPriority()}).
 	 * @return the class, lower is served first
 	 */
 	public int getPriorityClass() {
-		return this.priorityClass;
+		return this.priority.getPriorityClass();
 	}
 
 	/**
-	 * Return the offset within the priority class.
+	 * Return the offset within the priority class ({@link #getPriority()}).
 	 * @return the offset, lower is served first
 	 */
 	public int getPriorityOffset() {
-		return this.offset;
+		return this.priority.getOffset();
 	}
 
 	/**
-	 * Return whether the request is a health check.
+	 * Return whether the request is a health check ({@link #getPriority()}).
 	 * @return whether it is one
 	 */
 	public boolean isHealthCheck() {
-		return this.healthCheck;
+		return this.priority.isHealthCheck();
 	}
 
 	/**

@@ -76,7 +76,7 @@ public final class MicrometerLatencyLbMetrics implements LatencyLbMetrics {
 		this.retries
 			.computeIfAbsent(key,
 					(k) -> Counter.builder(RETRIES)
-						.description("Retries along the ring, by outcome")
+						.description("Retry decisions by outcome (retried on another instance, or refused)")
 						.tag("service", k.service())
 						.tag("outcome", k.first())
 						.register(this.registry))

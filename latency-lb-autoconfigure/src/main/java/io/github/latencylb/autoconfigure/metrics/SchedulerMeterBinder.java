@@ -16,6 +16,7 @@ import io.github.latencylb.core.DecisionReason;
 import io.github.latencylb.core.MoveCause;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerSnapshot;
+import io.github.latencylb.core.TopologyPhase;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -133,14 +134,14 @@ public class SchedulerMeterBinder implements MeterBinder {
 
 		void bind() {
 			for (DecisionReason reason : DecisionReason.values()) {
-				FunctionCounter.builder(DECISIONS, this.scheduler, (s) -> s.decisionCount(reason))
+				FunctionCounter.builder(DECISIONS, this.scheduler, (s) -> s.counters().decisions(reason))
 					.description("Scheduling decisions by reason")
 					.tags(this.serviceTags)
 					.tag("reason", reason.tag())
 					.register(this.registry);
 			}
 			for (MoveCause cause : MoveCause.values()) {
-				FunctionCounter.builder(FLOW_MOVES, this.scheduler, (s) -> s.moveCount(cause))
+				FunctionCounter.builder(FLOW_MOVES, this.scheduler, (s) -> s.counters().moves(cause))
 					.description("Flows that left their instance, by cause")
 					.tags(this.serviceTags)
 					.tag("cause", cause.tag())
@@ -156,7 +157,7 @@ public class SchedulerMeterBinder implements MeterBinder {
 				.tags(this.serviceTags)
 				.strongReference(true)
 				.register(this.registry);
-			this.scheduler.addTopologyListener(this::reconcile);
+			this.scheduler.addTopologyListener(TopologyPhase.PUBLISHED, this::reconcile);
 		}
 
 		private double serviceQueueLength() {

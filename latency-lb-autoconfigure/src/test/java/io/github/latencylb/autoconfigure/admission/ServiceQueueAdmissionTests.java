@@ -15,6 +15,7 @@ import io.github.latencylb.core.Decision;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerConfig;
+import io.github.latencylb.core.TopologyPhase;
 import io.github.latencylb.core.admission.AdmissionConfig;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
@@ -58,7 +59,7 @@ class ServiceQueueAdmissionTests {
 		}
 		this.scheduler.setAdmissionView(this.registry.viewOf("svc"));
 		this.scheduler.updateInstances(weighted);
-		this.scheduler.addTopologyListener((ids) -> this.registry.retain("svc", ids));
+		this.scheduler.addTopologyListener(TopologyPhase.PUBLISHED, (ids) -> this.registry.retain("svc", ids));
 		queue("a");
 		queue("b");
 	}

@@ -72,6 +72,7 @@ class SetPriorityClassGatewayFilterFactoryTests {
 		filter.filter(exchange, (e1) -> {
 			Classification classification = classifier.classify(e1.getRequest());
 			LatencyLbRequestContext.of(e1)
+				.getPriority()
 				.classify(classification.priorityClass(), classification.offset(), classification.healthCheck());
 			return capture(seen).filter(e1);
 		}).block(Duration.ofSeconds(1));

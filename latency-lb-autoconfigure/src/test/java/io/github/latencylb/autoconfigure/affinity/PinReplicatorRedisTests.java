@@ -164,7 +164,7 @@ class PinReplicatorRedisTests {
 		assertThat(a.replicator.dropped()).isGreaterThanOrEqualTo(90 - 10);
 		await(() -> a.replicator.state() == PinReplicator.State.DOWN);
 		assertThat(a.replicator.details()).containsEntry("state", "down").containsKey("error");
-		assertThat(a.scheduler.moveCount(MoveCause.RETRY)).isZero();
+		assertThat(a.scheduler.counters().moves(MoveCause.RETRY)).isZero();
 	}
 
 	private Replica replica(int port, SchedulerConfig config, int maxBacklog) {

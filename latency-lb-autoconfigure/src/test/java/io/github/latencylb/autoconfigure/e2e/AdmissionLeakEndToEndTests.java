@@ -115,7 +115,7 @@ class AdmissionLeakEndToEndTests {
 		finally {
 			System.out.println("Admission leak test: " + REQUESTS + " requests, concurrency " + CONCURRENCY + ", in "
 					+ took.toMillis() + " ms: " + outcomes + "; backends " + backends + "; overflow decisions "
-					+ scheduler.decisionCount(DecisionReason.OVERFLOW));
+					+ scheduler.counters().decisions(DecisionReason.OVERFLOW));
 		}
 		assertThat(outcomes.total()).isEqualTo(REQUESTS);
 		assertThat(outcomes.count("stuck")).as("patient requests never answered").isZero();

@@ -80,7 +80,7 @@ class AffinityEndToEndTests {
 		}
 		String removed = "backend-2";
 		assertThat(before).containsValue(removed);
-		long movesBefore = this.registry.scheduler("svc").moveCount(MoveCause.UNAVAILABLE);
+		long movesBefore = this.registry.scheduler("svc").counters().moves(MoveCause.UNAVAILABLE);
 		List<TestBackends.Backend> remaining = backends.backends.stream().filter((b) -> !b.id.equals(removed)).toList();
 		GatewayEndToEndSupport.setInstances(this.discovery, remaining.stream().map((b) -> b.instance("svc")).toList());
 		try {
@@ -95,7 +95,8 @@ class AffinityEndToEndTests {
 					assertThat(now).as(flow.getKey()).isEqualTo(flow.getValue());
 				}
 			}
-			assertThat(this.registry.scheduler("svc").moveCount(MoveCause.UNAVAILABLE) - movesBefore).isEqualTo(moved);
+			assertThat(this.registry.scheduler("svc").counters().moves(MoveCause.UNAVAILABLE) - movesBefore)
+				.isEqualTo(moved);
 		}
 		finally {
 			GatewayEndToEndSupport.setInstances(this.discovery, backends.instances("svc"));

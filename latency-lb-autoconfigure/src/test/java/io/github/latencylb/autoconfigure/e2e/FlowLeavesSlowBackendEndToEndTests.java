@@ -63,7 +63,7 @@ class FlowLeavesSlowBackendEndToEndTests {
 		// a loaded machine shrinks the ratio, hence the margin (a windowed median needed
 		// min-samples = 10 slow responses, and more for confidence).
 		assertThat(responses).as("responses of the flow until it left").isBetween(2, 12);
-		assertThat(this.registry.scheduler("svc").moveCount(MoveCause.SLOW)).isPositive();
+		assertThat(this.registry.scheduler("svc").counters().moves(MoveCause.SLOW)).isPositive();
 		for (int i = 0; i < 5; i++) {
 			assertThat(GatewayEndToEndSupport.instanceFor(client, flow)).isEqualTo(served);
 		}

@@ -114,7 +114,7 @@ class HealthCheckSupplierEndToEndTests {
 			}
 		}
 		assertThat(moved).isPositive();
-		assertThat(scheduler.moveCount(MoveCause.UNAVAILABLE)).isEqualTo(moved);
+		assertThat(scheduler.counters().moves(MoveCause.UNAVAILABLE)).isEqualTo(moved);
 		assertThat(totalMoves(scheduler)).isEqualTo(moved);
 
 		// Back after the settle period: a newcomer to a steady service, so it warms up.

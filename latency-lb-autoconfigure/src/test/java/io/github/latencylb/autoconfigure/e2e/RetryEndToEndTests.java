@@ -189,8 +189,8 @@ class RetryEndToEndTests {
 	void killingABackendMidLoadShouldRetryOnAnotherInstanceAndMoveOnlyItsFlows() {
 		Scheduler scheduler = this.schedulers.scheduler("svc");
 		long retriedBefore = this.retries.count("svc", "retried");
-		long retryMovesBefore = scheduler.moveCount(MoveCause.RETRY);
-		long unavailableMovesBefore = scheduler.moveCount(MoveCause.UNAVAILABLE);
+		long retryMovesBefore = scheduler.counters().moves(MoveCause.RETRY);
+		long unavailableMovesBefore = scheduler.counters().moves(MoveCause.UNAVAILABLE);
 		int total = 600;
 		int flows = 60;
 		AtomicBoolean killed = new AtomicBoolean();
@@ -270,8 +270,8 @@ class RetryEndToEndTests {
 		// stayed.
 		Map<String, String> flowsAfter = lastInstanceOfEachFlow(results, true);
 		long victimFlows = count(flowsBefore, victim.id);
-		long retryMoves = scheduler.moveCount(MoveCause.RETRY) - retryMovesBefore;
-		long unavailableMoves = scheduler.moveCount(MoveCause.UNAVAILABLE) - unavailableMovesBefore;
+		long retryMoves = scheduler.counters().moves(MoveCause.RETRY) - retryMovesBefore;
+		long unavailableMoves = scheduler.counters().moves(MoveCause.UNAVAILABLE) - unavailableMovesBefore;
 		long moves = retryMoves + unavailableMoves;
 		System.out.println("Backend killed mid-load: " + total + " requests, " + retried + " retried (budget " + budget
 				+ "), flows on the dead backend " + victimFlows + " of " + flowsBefore.size() + ", moves " + moves
@@ -383,7 +383,7 @@ class RetryEndToEndTests {
 					.until(() -> this.admission.find("svc", homeId) != null
 							&& this.admission.find("svc", homeId).pool().availablePermits() == 0);
 				Scheduler scheduler = this.schedulers.scheduler("svc");
-				long moves = scheduler.moveCount(MoveCause.RETRY);
+				long moves = scheduler.counters().moves(MoveCause.RETRY);
 				long retried = this.retries.count("svc", "retried");
 
 				EntityExchangeResult<String> get = client.get()
@@ -401,7 +401,7 @@ class RetryEndToEndTests {
 				assertThat(get.getResponseHeaders().getFirst("Retry-After")).as("Retry-After").isNull();
 				assertThat(get.getResponseHeaders().getContentType()).isNotEqualTo(MediaType.APPLICATION_JSON);
 				assertThat(this.retries.count("svc", "retried")).isEqualTo(retried + 1);
-				assertThat(scheduler.moveCount(MoveCause.RETRY)).isEqualTo(moves + 1);
+				assertThat(scheduler.counters().moves(MoveCause.RETRY)).isEqualTo(moves + 1);
 
 				// Never sent, so a POST is retried too.
 				String postedTo = client.post()

@@ -81,7 +81,7 @@ class SlowBackendEndToEndTests {
 				assertThat(now).as(flow.getKey()).isEqualTo(flow.getValue());
 			}
 		}
-		assertThat(this.registry.scheduler("svc").moveCount(MoveCause.SLOW)).isEqualTo(moved);
+		assertThat(this.registry.scheduler("svc").counters().moves(MoveCause.SLOW)).isEqualTo(moved);
 	}
 
 	private static void flows(WebClient web, java.util.Collection<String> cookies) {

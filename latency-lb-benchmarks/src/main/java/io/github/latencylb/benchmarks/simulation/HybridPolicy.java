@@ -97,10 +97,14 @@ final class HybridPolicy implements Policy {
 	String details() {
 		StringBuilder text = new StringBuilder();
 		for (MoveCause cause : MoveCause.values()) {
-			text.append("moves ").append(cause.tag()).append('=').append(this.scheduler.moveCount(cause)).append(", ");
+			text.append("moves ")
+				.append(cause.tag())
+				.append('=')
+				.append(this.scheduler.counters().moves(cause))
+				.append(", ");
 		}
 		text.append("deferred=").append(this.scheduler.snapshot().deferredMoves());
-		text.append(", overflow=").append(this.scheduler.decisionCount(DecisionReason.OVERFLOW));
+		text.append(", overflow=").append(this.scheduler.counters().decisions(DecisionReason.OVERFLOW));
 		return text.toString();
 	}
 
