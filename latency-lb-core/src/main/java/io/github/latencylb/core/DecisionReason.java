@@ -30,9 +30,16 @@ public enum DecisionReason {
 	FALLBACK_WARMING("fallback-warming"),
 
 	/**
-	 * An existing flow's instance was saturated (no free permit, requests waiting): this
-	 * one request overflowed to a candidate with a free permit; the flow stays pinned
-	 * where it was.
+	 * An existing flow's instance was saturated (no free permit, requests waiting) and
+	 * the flow hot there (more than its fair share of the instance in flight: in practice
+	 * two or more requests) or its expected wait over its budget: this one request
+	 * overflows; the flow stays pinned where it was. The decision names the least-loaded
+	 * other instance with a free permit (fit, not excluded, warm enough for the flow; the
+	 * flow's ring candidates first, then any fit instance), or, when none has one, the
+	 * saturated instance itself: the request then waits, like a keyless one, for the
+	 * first permit that frees on any fit instance (the service queue), rather than in
+	 * that instance's own queue. A flow with one request in flight at a healthy instance
+	 * never overflows.
 	 */
 	OVERFLOW("overflow"),
 

@@ -49,7 +49,7 @@ class HybridClosedLoopTests {
 	}
 
 	private static ClosedLoopResult run(ClosedLoopScenario scenario) {
-		return ClosedLoopRun.run(scenario, ClosedLoopPolicy.HYBRID_ADMISSION, SEED);
+		return ClosedLoopRun.run(scenario, ClosedLoopPolicy.GATEWAY, SEED);
 	}
 
 }
