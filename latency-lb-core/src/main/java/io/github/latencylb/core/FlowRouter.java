@@ -125,14 +125,17 @@ final class FlowRouter {
 			}
 			this.pinListener.placed(keyHash, current.id, true);
 		}
-		if (!current.slow && current.admission().saturated()
-				&& this.homeWait.decide(current, keyHash, config, now).overflows()) {
-			// No free permit elsewhere: named home, the request waits for the first
-			// permit
-			// of any fit instance (the gateway's service queue).
+		HotFlowOverflow.Verdict verdict = (!current.slow && current.admission().saturated())
+				? this.homeWait.decide(topology, current, keyHash, config, now) : HotFlowOverflow.Verdict.WAIT;
+		if (verdict.overflows()) {
 			InstanceStats overflow = this.fallback.overflow(topology, keyHash, current, excluded, config, now);
-			return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
-					keyHash);
+			if (overflow != null || verdict == HotFlowOverflow.Verdict.OVERFLOW_HOT) {
+				// A hot flow's excess with no free permit elsewhere is named home: it
+				// waits
+				// for the first permit of any fit instance (the gateway's service queue).
+				return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
+						keyHash);
+			}
 		}
 		if (!pin.home()) {
 			this.pinListener.used(keyHash, current.id);
@@ -221,7 +224,7 @@ final class FlowRouter {
 		if (BoundedLoadCap.over(home, topology.totalWeight, this.totalInflight.getAsInt(), config.boundedLoad())) {
 			return DecisionReason.FALLBACK_OVERLOADED;
 		}
-		if (home.admission().saturated() && this.homeWait.decide(home, keyHash, config, now).overflows()
+		if (home.admission().saturated() && this.homeWait.decide(topology, home, keyHash, config, now).overflows()
 				&& this.fallback.anyFree(topology, keyHash, home.id, excluded, config, now)) {
 			return DecisionReason.FALLBACK_OVERLOADED;
 		}

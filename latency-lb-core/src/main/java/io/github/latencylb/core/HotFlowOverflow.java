@@ -33,8 +33,8 @@ public final class HotFlowOverflow {
 
 	/**
 	 * Decide for one request.
-	 * @param flowInflight requests of the flow in flight at its home (not counting this
-	 * one)
+	 * @param flowInflight requests of the flow in flight (not counting this one): at its
+	 * home, and any it spilt to other instances
 	 * @param flowsInflight distinct flows with requests in flight at the home
 	 * @param concurrency the home's permits
 	 * @param queuePosition requests already waiting ahead in the home's queue

@@ -128,6 +128,57 @@ class SchedulerHotFlowSpillTests {
 		one.release();
 	}
 
+	@Test
+	void hotFlowWithOneRequestAtHomeAndItsExcessElsewhereShouldStillSpill() {
+		List<Lease> hot = makeHot();
+		this.admission.saturate(this.home);
+		Decision spill = this.scheduler.chooseForFlow(this.key, Set.of());
+		assertThat(spill.reason()).isEqualTo(DecisionReason.OVERFLOW);
+		Lease spilt = this.scheduler.start(spill);
+		// One request at home, one elsewhere: its next request still spills instead of
+		// piling up in the home's queue.
+		hot.get(0).release();
+		Decision next = this.scheduler.chooseForFlow(this.key, Set.of());
+		assertThat(next.instanceId()).isNotEqualTo(this.home);
+		assertThat(next.reason()).isEqualTo(DecisionReason.OVERFLOW);
+		// One request in flight in all: it waits at home.
+		spilt.release();
+		Decision back = this.scheduler.chooseForFlow(this.key, Set.of());
+		assertThat(back.instanceId()).isEqualTo(this.home);
+		assertThat(back.reason()).isEqualTo(DecisionReason.HOME);
+		hot.get(1).release();
+	}
+
+	@Test
+	void requestOverItsBudgetShouldWaitAtHomeWhenNoOtherInstanceIsFree() {
+		// 100 ms everywhere: the fleet's p95 is 100 ms, a flow's budget 200 ms.
+		for (String id : IDS) {
+			Set<String> others = new HashSet<>(IDS);
+			others.remove(id);
+			for (int i = 0; i < this.config.latency().minSamples(); i++) {
+				Lease lease = this.scheduler.start(this.scheduler.chooseKeyless(others));
+				this.clock.advanceNanos(100_000_000L);
+				lease.recordResponse(false);
+				lease.release();
+			}
+		}
+		this.clock.advanceNanos(this.config.refreshInterval().toNanos() + 1);
+		this.scheduler.chooseForFlow(this.key, Set.of());
+		IDS.forEach(this.admission::saturate);
+		// 50 waiting: about 5 s, over the budget, but every instance is full.
+		this.admission.queues.put(this.home, 50);
+		Decision decision = this.scheduler.chooseForFlow(this.key, Set.of());
+		assertThat(decision.instanceId()).isEqualTo(this.home);
+		assertThat(decision.reason()).isEqualTo(DecisionReason.HOME);
+		// One instance frees a permit: the request takes it.
+		this.admission.permits.put(this.beyond, true);
+		this.admission.queues.remove(this.beyond);
+		Decision spill = this.scheduler.chooseForFlow(this.key, Set.of());
+		assertThat(spill.instanceId()).isEqualTo(this.beyond);
+		assertThat(spill.reason()).isEqualTo(DecisionReason.OVERFLOW);
+		assertThat(spill.moveCause()).isNull();
+	}
+
 	/** Two requests of the flow in flight at home: more than its fair share. */
 	private List<Lease> makeHot() {
 		Decision first = this.scheduler.chooseForFlow(this.key, Set.of());

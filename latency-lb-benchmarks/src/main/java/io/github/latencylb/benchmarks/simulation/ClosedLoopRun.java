@@ -175,10 +175,8 @@ public final class ClosedLoopRun {
 		admit(instance, pick, 0, deadline, done);
 	}
 
-	/**
-	 * Count where a request of a flow is served (where it was sent, or the instance whose
-	 * permit it got).
-	 */
+	// Count where a request of a flow is served (where it was sent, or whose permit it
+	// got).
 	private void landed(int flow, boolean isHot, boolean measured, SimulatedInstance instance) {
 		if (flow < 0) {
 			return;
