@@ -9,12 +9,12 @@ import org.jspecify.annotations.Nullable;
  * The flow pinning rules. A request of a flow goes to the instance its flow is recorded
  * on while that instance is fit (a draining instance keeps its flows; at a saturated one
  * the request waits in its queue unless {@link HomeWait} finds the flow hot or the wait
- * over its budget, then it overflows to a free candidate without moving the flow); a new
- * flow goes home unless {@link #homeRejection} says why not, else to the
- * {@link RingFallback}. A recorded flow moves only when its instance stops being fit and
- * a better one exists, at most as fast as the {@link TokenBucket} allows while the
- * instance is merely slow. A new flow at home is recorded from its second request on
- * (doorkeeper). Thread-safe.
+ * over its budget, then it overflows without moving the flow, see
+ * {@link DecisionReason#OVERFLOW}); a new flow goes home unless {@link #homeRejection}
+ * says why not, else to the {@link RingFallback}. A recorded flow moves only when its
+ * instance stops being fit and a better one exists, at most as fast as the
+ * {@link TokenBucket} allows while the instance is merely slow. A new flow at home is
+ * recorded from its second request on (doorkeeper). Thread-safe.
  */
 final class FlowRouter {
 
@@ -125,11 +125,16 @@ final class FlowRouter {
 			}
 			this.pinListener.placed(keyHash, current.id, true);
 		}
-		if (!current.slow && current.admission().saturated()
-				&& this.homeWait.decide(current, keyHash, config, now).overflows()) {
+		HotFlowOverflow.Verdict verdict = (!current.slow && current.admission().saturated())
+				? this.homeWait.decide(topology, current, keyHash, config, now) : HotFlowOverflow.Verdict.WAIT;
+		if (verdict.overflows()) {
 			InstanceStats overflow = this.fallback.overflow(topology, keyHash, current, excluded, config, now);
-			if (overflow != null) {
-				return this.counters.decided(overflow, DecisionReason.OVERFLOW, null, keyHash);
+			if (overflow != null || verdict == HotFlowOverflow.Verdict.OVERFLOW_HOT) {
+				// A hot flow's excess with no free permit elsewhere is named home: it
+				// waits
+				// for the first permit of any fit instance (the gateway's service queue).
+				return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
+						keyHash);
 			}
 		}
 		if (!pin.home()) {
@@ -219,7 +224,7 @@ final class FlowRouter {
 		if (BoundedLoadCap.over(home, topology.totalWeight, this.totalInflight.getAsInt(), config.boundedLoad())) {
 			return DecisionReason.FALLBACK_OVERLOADED;
 		}
-		if (home.admission().saturated() && this.homeWait.decide(home, keyHash, config, now).overflows()
+		if (home.admission().saturated() && this.homeWait.decide(topology, home, keyHash, config, now).overflows()
 				&& this.fallback.anyFree(topology, keyHash, home.id, excluded, config, now)) {
 			return DecisionReason.FALLBACK_OVERLOADED;
 		}

@@ -2,10 +2,11 @@ package io.github.latencylb.core;
 
 /**
  * Whether a keyed request whose home instance is full waits in the home's queue or
- * overflows to another instance. Only hot flows spill: a flow overflows when it holds
- * more than its fair share of the home's requests in flight, that is more than
- * {@code max(1, concurrency / flowsInFlight)}: in practice more than one request. Any
- * other flow waits at home as long as its expected wait, {@code (queuePosition + 1) x
+ * overflows (to another instance's free permit, else to the first permit of any fit
+ * instance: see {@link DecisionReason#OVERFLOW}). Only hot flows spill: a flow overflows
+ * when it holds more than its fair share of the home's requests in flight, that is more
+ * than {@code max(1, concurrency / flowsInFlight)}: in practice more than one request.
+ * Any other flow waits at home as long as its expected wait, {@code (queuePosition + 1) x
  * serviceTime / concurrency}, fits within its latency budget,
  * {@code max(minBudget, budgetFactor x fleetP95)}; past the budget the home is overloaded
  * for that flow and it overflows too. Stateless and thread-safe.
@@ -32,8 +33,8 @@ public final class HotFlowOverflow {
 
 	/**
 	 * Decide for one request.
-	 * @param flowInflight requests of the flow in flight at its home (not counting this
-	 * one)
+	 * @param flowInflight requests of the flow in flight (not counting this one): at its
+	 * home, and any it spilt to other instances
 	 * @param flowsInflight distinct flows with requests in flight at the home
 	 * @param concurrency the home's permits
 	 * @param queuePosition requests already waiting ahead in the home's queue

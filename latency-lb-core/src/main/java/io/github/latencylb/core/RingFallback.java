@@ -59,8 +59,11 @@ final class RingFallback {
 	}
 
 	/**
-	 * The least-loaded instance of the flow's preference list, other than its saturated
-	 * instance, that is fit and has a free permit; {@code null} if none.
+	 * Where one request of a flow overflows from its saturated instance: the least-loaded
+	 * instance other than that one with a free permit that is fit (not ejected, draining,
+	 * slow or excluded) and warm enough for the flow, looked for among the flow's
+	 * {@code candidates} ring candidates first, then among every fit instance;
+	 * {@code null} if none has a free permit.
 	 * @param topology the current instance set
 	 * @param keyHash the hash of the flow key
 	 * @param current the saturated instance the flow is on
@@ -71,17 +74,29 @@ final class RingFallback {
 	 */
 	@Nullable InstanceStats overflow(Topology topology, long keyHash, InstanceStats current, Set<String> excluded,
 			SchedulerConfig config, long nowNanos) {
-		List<String> ids = topology.ring.preferenceList(keyHash, config.fallback().candidates() + 1,
-				(id) -> EligibilityLadder.fitOther(topology, id, current.id, excluded, nowNanos)
-						&& topology.get(id).admission().hasFreePermit());
+		List<String> ids = topology.ring.preferenceList(keyHash, config.fallback().candidates(),
+				(id) -> EligibilityLadder.fitOther(topology, id, current.id, excluded, nowNanos));
 		InstanceStats best = null;
 		for (String id : ids) {
-			InstanceStats candidate = topology.get(id);
-			if (best == null || candidate.inflight.get() < best.inflight.get()) {
-				best = candidate;
+			best = lessLoaded(best, topology.get(id), keyHash, config, nowNanos);
+		}
+		if (best == null) {
+			for (InstanceStats candidate : topology.fit) {
+				if (EligibilityLadder.fitOther(topology, candidate.id, current.id, excluded, nowNanos)) {
+					best = lessLoaded(best, candidate, keyHash, config, nowNanos);
+				}
 			}
 		}
 		return best;
+	}
+
+	private static @Nullable InstanceStats lessLoaded(@Nullable InstanceStats best, InstanceStats candidate,
+			long keyHash, SchedulerConfig config, long nowNanos) {
+		if (!candidate.admission().hasFreePermit() || (best != null && candidate.inflight.get() >= best.inflight.get())
+				|| !SlowStartGate.admitsFlow(SlowStartGate.warmth(candidate, nowNanos, config.slowStart()), keyHash)) {
+			return best;
+		}
+		return candidate;
 	}
 
 	/**

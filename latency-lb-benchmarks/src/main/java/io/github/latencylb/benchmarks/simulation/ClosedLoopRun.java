@@ -19,9 +19,10 @@ import org.HdrHistogram.Histogram;
  * Runs one policy on one {@link ClosedLoopScenario} in simulated time. Each instance
  * admits {@code workers} requests at once and queues the others in its
  * {@code PriorityAdmissionQueue} (1,000 at most, 5 s timeout, then a 503); health checks
- * wait in class -2047 with a 1 s timeout. With a two-level policy, a keyless request that
- * finds every fit instance busy waits in the core's {@link ServiceQueue} instead (see
- * {@link TwoLevelAdmission}). A run is a pure function of its seed.
+ * wait in class -2047 with a 1 s timeout. With the two-level prototype, a keyless request
+ * that finds every fit instance busy waits in the core's {@code ServiceQueue} instead
+ * (see {@link TwoLevelAdmission}); latency-lb runs behind the gateway's admission (see
+ * {@link GatewayAdmission}). A run is a pure function of its seed.
  */
 public final class ClosedLoopRun {
 
@@ -48,6 +49,8 @@ public final class ClosedLoopRun {
 	private final Policy policy;
 
 	private final TwoLevelAdmission twoLevel;
+
+	private final GatewayAdmission gateway;
 
 	private final long[] flowHashes;
 
@@ -93,8 +96,10 @@ public final class ClosedLoopRun {
 		QueueAdmissionView view = new QueueAdmissionView(this.byId);
 		this.policy = (choice.kind() != null) ? choice.kind().create(this.clock, policyRandom, view)
 				: new FlowFairPolicy(this.clock, policyRandom, view, scenario.workers());
-		this.twoLevel = choice.twoLevel() ? new TwoLevelAdmission((FlowFairPolicy) this.policy, this.byId, this.clock)
-				: null;
+		this.twoLevel = (choice.twoLevel() && choice.kind() == null)
+				? new TwoLevelAdmission((FlowFairPolicy) this.policy, this.byId, this.clock) : null;
+		this.gateway = (choice == ClosedLoopPolicy.GATEWAY)
+				? new GatewayAdmission(((HybridPolicy) this.policy).scheduler(), this.byId, this.clock) : null;
 		int flows = scenario.sessions() + ((scenario.hotClients() > 0) ? 1 : 0);
 		this.flowHashes = new long[flows];
 		for (int i = 0; i < flows; i++) {
@@ -153,22 +158,35 @@ public final class ClosedLoopRun {
 				: (client < sessions + this.scenario.keylessClients()) ? -1 : this.flowHashes.length - 1;
 		boolean isHot = flow >= 0 && flow == sessions;
 		boolean measured = start >= this.measureFrom;
+		long deadline = start + QUEUE_TIMEOUT;
+		Consumer<Boolean> done = (ok) -> ended(client, start, isHot, ok, measured);
+		if (this.gateway != null) {
+			this.gateway.admit((flow >= 0) ? this.flowHashes[flow] : 0, flow < 0, 0, deadline, deadline, this::serve,
+					(instance) -> landed(flow, isHot, measured, instance), done);
+			return;
+		}
 		if (flow < 0 && this.twoLevel != null) {
-			this.twoLevel.admit(0, start + QUEUE_TIMEOUT, this::serve,
-					(ok) -> ended(client, start, false, ok, measured));
+			this.twoLevel.admit(0, deadline, this::serve, done);
 			return;
 		}
 		Pick pick = this.policy.choose((flow >= 0) ? this.flowHashes[flow] : 0, flow < 0);
 		SimulatedInstance instance = this.byId.get(pick.instanceId());
-		if (flow >= 0) {
-			int previous = this.lastInstance[flow];
-			if (measured && !isHot) {
-				this.ordinaryRequests++;
-				this.ordinaryMoved += (previous >= 0 && previous != instance.index) ? 1 : 0;
-			}
-			this.lastInstance[flow] = instance.index;
+		landed(flow, isHot, measured, instance);
+		admit(instance, pick, 0, deadline, done);
+	}
+
+	// Count where a request of a flow is served (where it was sent, or whose permit it
+	// got).
+	private void landed(int flow, boolean isHot, boolean measured, SimulatedInstance instance) {
+		if (flow < 0) {
+			return;
 		}
-		admit(instance, pick, 0, start + QUEUE_TIMEOUT, (ok) -> ended(client, start, isHot, ok, measured));
+		int previous = this.lastInstance[flow];
+		if (measured && !isHot) {
+			this.ordinaryRequests++;
+			this.ordinaryMoved += (previous >= 0 && previous != instance.index) ? 1 : 0;
+		}
+		this.lastInstance[flow] = instance.index;
 	}
 
 	private void ended(int client, long start, boolean isHot, boolean ok, boolean measured) {
@@ -186,22 +204,7 @@ public final class ClosedLoopRun {
 				}
 			}
 		}
-		this.loop.at(now + think(client), () -> send(client));
-	}
-
-	private long think(int client) {
-		ClosedLoopScenario s = this.scenario;
-		double mean;
-		if (client < s.sessions()) {
-			mean = (this.random.nextDouble() < s.burstContinue()) ? s.burstThinkMillis() : s.pauseThinkMillis();
-		}
-		else if (client < s.sessions() + s.keylessClients()) {
-			return 0;
-		}
-		else {
-			mean = s.hotThinkMillis();
-		}
-		return (long) (mean * 1e6 * -Math.log(1 - this.random.nextDouble()));
+		this.loop.at(now + this.scenario.thinkNanos(client, this.random), () -> send(client));
 	}
 
 	private void healthCheck() {
@@ -218,6 +221,12 @@ public final class ClosedLoopRun {
 				this.healthChecksPassed += (ok && inTime) ? 1 : 0;
 			}
 		};
+		if (this.gateway != null) {
+			this.gateway.admit(0, true, ScenarioRun.HEALTH_CHECK_CLASS, start + HEALTH_CHECK_TIMEOUT,
+					start + QUEUE_TIMEOUT, this::serve, (instance) -> {
+					}, done);
+			return;
+		}
 		if (this.twoLevel != null) {
 			this.twoLevel.admit(ScenarioRun.HEALTH_CHECK_CLASS, start + HEALTH_CHECK_TIMEOUT, this::serve, done);
 			return;
@@ -266,6 +275,9 @@ public final class ClosedLoopRun {
 		SimulatedInstance.expireOverdue(this.instances, now);
 		if (this.twoLevel != null) {
 			this.twoLevel.expireOverdue(now);
+		}
+		if (this.gateway != null) {
+			this.gateway.expireOverdue(now);
 		}
 		if (now < this.end) {
 			this.loop.at(now + EXPIRY_TICK, this::expiryTick);

@@ -2,6 +2,7 @@ package io.github.latencylb.benchmarks.simulation;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * A scenario of issue 9, run by {@link ClosedLoopRun}: closed-loop clients (each sends
@@ -32,6 +33,28 @@ public record ClosedLoopScenario(String id, String title, int instances, int wor
 		boolean exponential, int sessions, int keylessClients, int hotClients, double burstThinkMillis,
 		double pauseThinkMillis, double burstContinue, double hotThinkMillis, long healthCheckMillis, Duration duration,
 		Duration measureFrom, List<Slowdown> changes) {
+
+	/**
+	 * Draw a client's think time before its next request: sessions think within a burst
+	 * or between bursts, keyless clients not at all, hot clients their own time (all
+	 * exponential).
+	 * @param client the client: sessions first, then keyless clients, then hot ones
+	 * @param random the run's randomness
+	 * @return nanoseconds
+	 */
+	long thinkNanos(int client, SplittableRandom random) {
+		double mean;
+		if (client < this.sessions) {
+			mean = (random.nextDouble() < this.burstContinue) ? this.burstThinkMillis : this.pauseThinkMillis;
+		}
+		else if (client < this.sessions + this.keylessClients) {
+			return 0;
+		}
+		else {
+			mean = this.hotThinkMillis;
+		}
+		return (long) (mean * 1e6 * -Math.log(1 - random.nextDouble()));
+	}
 
 	/**
 	 * One instance's service time multiplied from a time on.

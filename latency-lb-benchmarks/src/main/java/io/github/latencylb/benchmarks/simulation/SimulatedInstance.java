@@ -16,6 +16,9 @@ import io.github.latencylb.core.admission.SemaphorePermitPool;
  */
 final class SimulatedInstance {
 
+	/** The capped class of health checks, with the starter's default cap. */
+	static final CappedClass HEALTH_CHECKS = new CappedClass(ScenarioRun.HEALTH_CHECK_CLASS, 2, 5, 0);
+
 	final String id;
 
 	final int index;
@@ -37,9 +40,7 @@ final class SimulatedInstance {
 		this.id = id;
 		this.index = index;
 		this.permits = new SemaphorePermitPool(workers);
-		// Health checks are the capped class, with the starter's default cap.
-		this.queue = new PriorityAdmissionQueue(this.permits, maxQueue,
-				new CappedClass(ScenarioRun.HEALTH_CHECK_CLASS, 2, 5, 0), clock);
+		this.queue = new PriorityAdmissionQueue(this.permits, maxQueue, HEALTH_CHECKS, clock);
 	}
 
 	/**

@@ -71,7 +71,7 @@ class ClosedLoopRunTests {
 		// issue
 		// 9 was wired into the Scheduler: see HybridClosedLoopTests).
 		ClosedLoopResult hybrid = ClosedLoopRun.run(ClosedLoopScenarios.exponentialSlowInstance(),
-				ClosedLoopPolicy.HYBRID_ADMISSION, SEED);
+				ClosedLoopPolicy.GATEWAY, SEED);
 		assertThat(result.p99Millis()).isLessThanOrEqualTo(1.1 * hybrid.p99Millis());
 	}
 
