@@ -75,7 +75,7 @@ class SchedulerHotFlowSpillTests {
 			assertThat(decision.reason()).isEqualTo(DecisionReason.OVERFLOW);
 			assertThat(decision.moveCause()).isNull();
 		}
-		assertThat(this.scheduler.decisionCount(DecisionReason.OVERFLOW)).isEqualTo(3);
+		assertThat(this.scheduler.counters().decisions(DecisionReason.OVERFLOW)).isEqualTo(3);
 		hot.forEach(Lease::release);
 		assertBackHomeWithoutAMove();
 	}
@@ -124,7 +124,7 @@ class SchedulerHotFlowSpillTests {
 		Decision decision = this.scheduler.chooseForFlow(this.key, Set.of());
 		assertThat(decision.instanceId()).isEqualTo(this.home);
 		assertThat(decision.reason()).isEqualTo(DecisionReason.HOME);
-		assertThat(this.scheduler.decisionCount(DecisionReason.OVERFLOW)).isZero();
+		assertThat(this.scheduler.counters().decisions(DecisionReason.OVERFLOW)).isZero();
 		one.release();
 	}
 
@@ -193,7 +193,7 @@ class SchedulerHotFlowSpillTests {
 		assertThat(back.instanceId()).isEqualTo(this.home);
 		assertThat(back.reason()).isEqualTo(DecisionReason.HOME);
 		for (MoveCause cause : MoveCause.values()) {
-			assertThat(this.scheduler.moveCount(cause)).as(cause.tag()).isZero();
+			assertThat(this.scheduler.counters().moves(cause)).as(cause.tag()).isZero();
 		}
 	}
 
