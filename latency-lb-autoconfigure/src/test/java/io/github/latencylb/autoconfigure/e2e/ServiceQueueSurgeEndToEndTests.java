@@ -183,18 +183,7 @@ class ServiceQueueSurgeEndToEndTests {
 				.baseUrl("http://127.0.0.1:" + this.port);
 			long end = System.nanoTime() + duration.toNanos();
 			Mono<Void> regular = Flux.range(0, CLIENTS).flatMap((i) -> loop(client, end), CLIENTS).then();
-			Mono<Void> health = Flux.interval(Duration.ofMillis(200))
-				.takeWhile((tick) -> System.nanoTime() < end)
-				.flatMap((tick) -> checker.get()
-					.uri("/health")
-					.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
-					.timeout(Duration.ofSeconds(1))
-					.doOnNext((status) -> ((status == 200) ? this.healthOk : this.healthFailed).incrementAndGet())
-					.onErrorResume((ex) -> {
-						this.healthFailed.incrementAndGet();
-						return Mono.empty();
-					}))
-				.then();
+			Mono<Void> health = HealthCheckPriorityScenario.probeHealth(checker, end, this.healthOk, this.healthFailed);
 			try {
 				Mono.when(regular, health).block(duration.plusSeconds(30));
 			}
