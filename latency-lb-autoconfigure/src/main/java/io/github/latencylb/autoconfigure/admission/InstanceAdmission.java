@@ -5,6 +5,7 @@ import java.util.concurrent.TimeoutException;
 
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbRequestContext;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
+import io.github.latencylb.core.DecisionReason;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.admission.AdmissionConfig;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
@@ -19,13 +20,16 @@ import reactor.core.publisher.Mono;
  * Admits each attempt through its instance's bulkhead: at once when a permit is free,
  * else after waiting (never blocking a thread) in the instance's priority queue (a keyed
  * request) or in the service's queue for the first permit that frees on any fit instance
- * (a keyless request, see {@link ServiceQueue}; the attempt then goes to that instance),
- * else not at all: the attempt fails with {@link AdmissionRejectedException} (queue full,
- * or no permit within the queue timeout), which {@link RetryGlobalFilter} retries
- * elsewhere or turns into a 503. One queue timeout covers a request's whole wait: a
- * keyless request that timed out is not retried. The permit or queue slot is given back
- * exactly once, on success, error, timeout or cancellation: the attempt holds it from its
- * grant on ({@link LatencyLbResponse#holdPermit}) and gives it back when it ends. A
+ * (a keyless request, or a hot flow's excess request: a decision of reason
+ * {@link DecisionReason#OVERFLOW}; see {@link ServiceQueue}; the attempt then goes to
+ * that instance, and the flow stays pinned where it was), else not at all: the attempt
+ * fails with {@link AdmissionRejectedException} (queue full, or no permit within the
+ * queue timeout). {@link RetryGlobalFilter} retries a full queue elsewhere or turns the
+ * rejection into a 503. One queue timeout covers a request's whole wait (every attempt's
+ * wait counts): a request that timed out, in either queue, gets its 503 and is not
+ * retried. The permit or queue slot is given back exactly once, on success, error,
+ * timeout or cancellation: the attempt holds it from its grant on
+ * ({@link LatencyLbResponse#holdPermit}) and gives it back when it ends. A
  * server-sent-event stream moves to its instance's stream limit ({@link StreamLimits})
  * when it has a free slot.
  */
@@ -98,18 +102,28 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 			admitted(serviceId, priorityClass, 0);
 			return Mono.just(attempt);
 		}
-		// WebSocket upgrades wait in their instance's queue (as keyed requests do).
-		ServiceQueue service = (!request.isKeyed() && !request.isWebSocket() && attempt.canRetarget())
+		// Keyless requests and a hot flow's excess (OVERFLOW) take the first permit that
+		// frees on any fit instance; WebSocket upgrades wait in their instance's queue.
+		boolean anyInstance = !request.isKeyed() || attempt.getDecision().reason() == DecisionReason.OVERFLOW;
+		ServiceQueue service = (anyInstance && !request.isWebSocket() && attempt.canRetarget())
 				? this.registry.serviceQueue(serviceId) : null;
 		if (service != null) {
 			return this.anyInstance.admit(request, attempt, service);
 		}
+		long waited = request.getQueueWaitedNanos();
+		if (waited >= this.queueTimeoutNanos) {
+			// An earlier attempt used up the wait; nothing may wait again.
+			rejected(serviceId, priorityClass, AdmissionRejectedException.Cause.TIMEOUT);
+			return Mono.error(new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false));
+		}
 		long start = this.clock.nanoTime();
-		long regularDeadline = start + this.queueTimeoutNanos;
+		long regularDeadline = start + this.queueTimeoutNanos - waited;
 		// A health check over the health-check cap is demoted: it waits as a regular
 		// request, with the regular queue timeout.
-		Ticket ticket = queue.acquire(priorityClass, offset,
-				request.isHealthCheck() ? start + this.healthCheckQueueTimeoutNanos : regularDeadline, regularDeadline);
+		Ticket ticket = queue.acquire(
+				priorityClass, offset, request.isHealthCheck()
+						? start + Math.max(1, this.healthCheckQueueTimeoutNanos - waited) : regularDeadline,
+				regularDeadline);
 		if (ticket.state() == Ticket.State.GRANTED) {
 			// A permit came free meanwhile.
 			attempt.holdPermit(ticket::release);
@@ -123,10 +137,13 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 			if (!ticket.expire()) {
 				ticket.cancel();
 			}
-			return new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT);
+			// The request waited its whole queue timeout: it gets its 503, no retry.
+			return new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false);
 		}).map((granted) -> {
 			attempt.holdPermit(ticket::release);
-			admitted(serviceId, priorityClass, ticket.waitedNanos(this.clock.nanoTime()));
+			long waitedHere = ticket.waitedNanos(this.clock.nanoTime());
+			request.addQueueWait(waitedHere);
+			admitted(serviceId, priorityClass, waitedHere);
 			return attempt;
 		})
 			.doOnError(AdmissionRejectedException.class, (ex) -> rejected(serviceId, priorityClass, ex.cause()))

@@ -20,10 +20,10 @@ import org.springframework.http.HttpMethod;
 /**
  * Which failed attempts may be retried: at most {@code max-attempts} attempts in all,
  * within a per-service {@link RetryBudget}. An attempt that failed before its request was
- * sent (connection refused or closed before the request was written, queue full, queue
- * timeout of an instance's queue) may be retried for any method, except a timeout in the
- * service's queue (the request waited for every instance it could use); a reset
- * connection or a configured status only for idempotent methods. Thread-safe.
+ * sent (connection refused or closed before the request was written, queue full) may be
+ * retried for any method; a queue timeout, in an instance's queue or the service's, is
+ * not retried (one queue timeout covers the request's whole wait: it gets its 503); a
+ * reset connection or a configured status only for idempotent methods. Thread-safe.
  */
 public class RetryPolicy {
 
@@ -100,8 +100,9 @@ public class RetryPolicy {
 	 * @return whether the request was not sent, or was reset and is idempotent
 	 */
 	public boolean isRetriableError(Throwable ex, HttpMethod method) {
-		if (ex instanceof AdmissionRejectedException rejected && !rejected.retriable()) {
-			// The request waited for every instance it could use: its 503 ends it.
+		if (ex instanceof AdmissionRejectedException rejected
+				&& (!rejected.retriable() || rejected.cause() == AdmissionRejectedException.Cause.TIMEOUT)) {
+			// The request waited out its queue timeout: its 503 ends it.
 			return false;
 		}
 		return isNotSent(ex) || (isIdempotent(method) && isReset(ex));

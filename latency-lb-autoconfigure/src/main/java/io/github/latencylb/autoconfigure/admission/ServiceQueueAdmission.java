@@ -17,11 +17,14 @@ import io.github.latencylb.core.admission.ServiceWaiter;
 import reactor.core.publisher.Mono;
 
 /**
- * The second level of queueing, for a keyless attempt whose chosen instance had no free
- * permit: it takes a free permit of another fit instance, else waits in the service's
- * {@link ServiceQueue} for the first permit that frees on any of them, and is moved to
- * that instance ({@link LatencyLbResponse#retarget}) before it starts, so that its lease
- * and in-flight count name it. One deadline covers the request's whole wait (what its
+ * The second level of queueing, for an attempt whose chosen instance had no free permit
+ * and that may run on any fit instance: a keyless one, or a hot flow's excess request
+ * (decision reason {@code OVERFLOW}). It takes a free permit of another fit instance,
+ * else waits in the service's {@link ServiceQueue} for the first permit that frees on any
+ * of them, and is moved to that instance ({@link LatencyLbResponse#retarget}) before it
+ * starts, so that its lease, in-flight count and retry exclusion name it; a flow's pin is
+ * left where it was (the request is counted in flight for its flow only when it runs on
+ * the instance chosen for it). One deadline covers the request's whole wait (what its
  * earlier attempts waited counts); a timeout ends the request (a non-retriable
  * {@code TIMEOUT}). The permit or queue slot is given back exactly once, on success,
  * error, timeout or cancellation.

@@ -56,7 +56,8 @@ public class LatencyLbResponse extends DefaultResponse {
 
 	/**
 	 * Create a response that admission may move to another instance of the service (a
-	 * keyless request that waited in the service's queue for any fit instance).
+	 * keyless request, or a hot flow's excess one, that waited in the service's queue for
+	 * any fit instance).
 	 * @param instance the chosen instance
 	 * @param scheduler the scheduler that decided
 	 * @param decision its decision

@@ -30,7 +30,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
-import org.springframework.web.server.ServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,16 +60,10 @@ class RetryGlobalFilterTests {
 
 	@Test
 	void filterWhenTheRouteIsNotLoadBalancedShouldOnlyPassTheExchangeOn() {
-		MockServerWebExchange exchange = TestGateway.routedTo("http://example.org",
-				MockServerHttpRequest.get("/").build());
-		int attributes = exchange.getAttributes().size();
-		List<ServerWebExchange> passed = new ArrayList<>();
-		this.filter.filter(exchange, (e) -> {
-			passed.add(e);
-			return Mono.empty();
-		}).block(Duration.ofSeconds(5));
-		assertThat(passed).containsExactly(exchange);
-		assertThat(exchange.getAttributes()).hasSize(attributes).doesNotContainKey(LatencyLbRequestContext.ATTRIBUTE);
+		TestGateway.PassedOn run = TestGateway.passOn(this.filter);
+		assertThat(run.passed()).containsExactly(run.exchange());
+		assertThat(run.exchange().getAttributes()).hasSize(run.attributesBefore())
+			.doesNotContainKey(LatencyLbRequestContext.ATTRIBUTE);
 	}
 
 	@Test

@@ -47,15 +47,21 @@ class RetryPolicyTests {
 	}
 
 	@Test
-	void serviceQueueTimeoutShouldEndTheRequestWhileInstanceQueueRejectionsAreRetried() {
+	void queueTimeoutsShouldEndTheRequestWhileFullQueuesAreRetried() {
+		// Issue 9: one queue timeout covers the whole wait, in the service's queue or an
+		// instance's; a request that times out gets its 503.
 		assertThat(this.policy.isRetriableError(
 				new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false), HttpMethod.GET))
 			.isFalse();
-		assertThat(this.policy.isRetriableError(
-				new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT), HttpMethod.POST))
-			.isTrue();
+		assertThat(this.policy
+			.isRetriableError(new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT), HttpMethod.GET))
+			.isFalse();
 		assertThat(this.policy.isRetriableError(new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL),
 				HttpMethod.POST))
+			.isTrue();
+		// A service-queue waiter whose instances all left: retried on a present one.
+		assertThat(this.policy.isRetriableError(
+				new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL, true), HttpMethod.POST))
 			.isTrue();
 	}
 

@@ -12,9 +12,12 @@ import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbRequestContext;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbResponse;
 import io.github.latencylb.core.ConsistentHashRing.WeightedInstance;
 import io.github.latencylb.core.Decision;
+import io.github.latencylb.core.DecisionReason;
+import io.github.latencylb.core.MoveCause;
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerConfig;
+import io.github.latencylb.core.TestDecisions;
 import io.github.latencylb.core.TopologyPhase;
 import io.github.latencylb.core.admission.AdmissionConfig;
 import io.github.latencylb.core.admission.AdmissionRejectedException;
@@ -30,12 +33,16 @@ import org.springframework.cloud.client.ServiceInstance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link InstanceAdmission} of keyless requests through the service queue, built by hand:
- * a keyless attempt whose chosen instance is full runs where a permit is free or frees
- * first, and its response, decision and lease name that instance; a keyed one waits at
- * its own instance; a timeout ends the request; nothing leaks.
+ * {@link InstanceAdmission} of keyless requests and hot flows' excess requests through
+ * the service queue, built by hand: such an attempt whose chosen instance is full runs
+ * where a permit is free or frees first, and its response, decision and lease name that
+ * instance (an overflowing flow stays pinned); any other keyed one, and a WebSocket
+ * upgrade, waits at its own instance; a timeout in either queue ends the request; nothing
+ * leaks.
  */
 class ServiceQueueAdmissionTests {
+
+	private static final long FLOW = 42L;
 
 	private final Scheduler scheduler = new Scheduler("svc", SchedulerConfig.ofDefaults(), NanoClock.SYSTEM,
 			new SplittableRandom(1));
@@ -65,12 +72,20 @@ class ServiceQueueAdmissionTests {
 	}
 
 	private LatencyLbResponse attempt(String id) {
-		Decision decision = this.scheduler.keylessCandidates(Set.of())
+		return attempt(candidate(id));
+	}
+
+	private Decision candidate(String id) {
+		return this.scheduler.keylessCandidates(Set.of())
 			.stream()
 			.filter((d) -> d.instanceId().equals(id))
 			.findFirst()
 			.orElseThrow();
-		return new LatencyLbResponse(this.instances.get(id), this.scheduler, decision, Set.of(), this.instances::get);
+	}
+
+	private LatencyLbResponse attempt(Decision decision) {
+		return new LatencyLbResponse(this.instances.get(decision.instanceId()), this.scheduler, decision, Set.of(),
+				this.instances::get);
 	}
 
 	private LatencyLbRequestContext keyless() {
@@ -156,6 +171,78 @@ class ServiceQueueAdmissionTests {
 		assertThat(this.registry.findServiceQueue("svc").length()).isZero();
 		queue("a").permitRelease().run();
 		queue("b").permitRelease().run();
+		assertEverythingBack();
+	}
+
+	@Test
+	void hotFlowsExcessRequestShouldTakeTheFirstPermitThatFreesOnAnyInstanceAndLeaveTheFlowPinned() {
+		String home = this.scheduler.chooseForFlow(FLOW, Set.of()).instanceId();
+		// Its second request: the flow is recorded at home.
+		assertThat(this.scheduler.chooseForFlow(FLOW, Set.of()).instanceId()).isEqualTo(home);
+		String other = home.equals("a") ? "b" : "a";
+		assertThat(queue(home).tryAcquireNow(0, 0)).isTrue();
+		assertThat(queue(other).tryAcquireNow(0, 0)).isTrue();
+		// Overflow naming home: no other instance had a free permit.
+		LatencyLbResponse attempt = attempt(TestDecisions.overflow(candidate(home), FLOW));
+		LatencyLbRequestContext context = keyless();
+		context.setFlowKeyHash(FLOW);
+		StepVerifier.create(context.begin(attempt)).then(() -> {
+			assertThat(this.registry.findServiceQueue("svc").length()).isOne();
+			assertThat(queue(home).queueLength()).isZero();
+		}).then(() -> queue(other).permitRelease().run()).assertNext((admitted) -> {
+			assertThat(admitted.getServer()).isSameAs(this.instances.get(other));
+			// What the retry filter excludes if this attempt fails.
+			assertThat(context.getAttempt().getDecision().instanceId()).isEqualTo(other);
+		}).verifyComplete();
+		assertThat(this.scheduler.snapshot().instance(other).inflight()).isOne();
+		assertThat(this.scheduler.snapshot().instance(home).inflight()).isZero();
+		context.endAttempt(LatencyLbResponse.End.COMPLETE, null);
+		queue(home).permitRelease().run();
+		assertEverythingBack();
+		Decision next = this.scheduler.chooseForFlow(FLOW, Set.of());
+		assertThat(next.instanceId()).isEqualTo(home);
+		assertThat(next.reason()).isIn(DecisionReason.HOME, DecisionReason.PINNED);
+		for (MoveCause cause : MoveCause.values()) {
+			assertThat(this.scheduler.counters().moves(cause)).as(cause.tag()).isZero();
+		}
+	}
+
+	@Test
+	void hotFlowsExcessWebSocketUpgradeShouldWaitAtItsOwnInstance() {
+		assertThat(queue("a").tryAcquireNow(0, 0)).isTrue();
+		LatencyLbRequestContext context = keyless();
+		context.setFlowKeyHash(FLOW);
+		context.setWebSocket(true);
+		Disposable waiting = context.begin(attempt(TestDecisions.overflow(candidate("a"), FLOW))).subscribe();
+		assertThat(queue("a").queueLength()).isOne();
+		assertThat(this.registry.findServiceQueue("svc").length()).isZero();
+		waiting.dispose();
+		queue("a").permitRelease().run();
+		assertEverythingBack();
+	}
+
+	@Test
+	void keyedRequestThatTimesOutInItsInstanceQueueShouldNotBeRetried() {
+		Decision home = this.scheduler.chooseForFlow(FLOW, Set.of());
+		assertThat(queue(home.instanceId()).tryAcquireNow(0, 0)).isTrue();
+		LatencyLbRequestContext context = keyless();
+		context.setFlowKeyHash(FLOW);
+		StepVerifier.create(context.begin(attempt(home)))
+			.then(() -> assertThat(queue(home.instanceId()).queueLength()).isOne())
+			.expectErrorSatisfies((ex) -> {
+				assertThat(((AdmissionRejectedException) ex).cause())
+					.isEqualTo(AdmissionRejectedException.Cause.TIMEOUT);
+				assertThat(((AdmissionRejectedException) ex).retriable()).isFalse();
+			})
+			.verify(Duration.ofSeconds(5));
+		// A request whose earlier attempts used up the wait may not wait again.
+		LatencyLbRequestContext waited = keyless();
+		waited.setFlowKeyHash(FLOW);
+		waited.addQueueWait(Duration.ofMillis(300).toNanos());
+		StepVerifier.create(waited.begin(attempt(home)))
+			.expectErrorSatisfies((ex) -> assertThat(((AdmissionRejectedException) ex).retriable()).isFalse())
+			.verify(Duration.ofSeconds(1));
+		queue(home.instanceId()).permitRelease().run();
 		assertEverythingBack();
 	}
 

@@ -57,18 +57,7 @@ final class HealthCheckPriorityScenario {
 	void run(int regularClients, Duration duration) {
 		long end = System.nanoTime() + duration.toNanos();
 		Mono<Void> regular = Flux.range(0, regularClients).flatMap((i) -> regularLoop(end), regularClients).then();
-		Mono<Void> health = Flux.interval(Duration.ofMillis(200))
-			.takeWhile((tick) -> System.nanoTime() < end)
-			.flatMap((tick) -> this.healthChecker.get()
-				.uri("/health")
-				.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
-				.timeout(Duration.ofSeconds(1))
-				.doOnNext((status) -> ((status == 200) ? this.healthOk : this.healthFailed).incrementAndGet())
-				.onErrorResume((ex) -> {
-					this.healthFailed.incrementAndGet();
-					return Mono.empty();
-				}))
-			.then();
+		Mono<Void> health = probeHealth(this.healthChecker, end, this.healthOk, this.healthFailed);
 		try {
 			Mono.when(regular, health).block(duration.plusSeconds(30));
 		}
@@ -78,6 +67,30 @@ final class HealthCheckPriorityScenario {
 			this.loops.disposeLater().block(Duration.ofSeconds(10));
 			this.healthLoops.disposeLater().block(Duration.ofSeconds(10));
 		}
+	}
+
+	/**
+	 * Probe {@code /health} every 200 ms with a 1 s timeout, as the write-up's health
+	 * checker does, until {@code end}.
+	 * @param checker the health checker's client
+	 * @param end when to stop, in {@link System#nanoTime()}
+	 * @param ok counts the probes answered 200
+	 * @param failed counts the others (another status, an error or a timeout)
+	 * @return completes when the last probe is answered
+	 */
+	static Mono<Void> probeHealth(HttpClient checker, long end, AtomicInteger ok, AtomicInteger failed) {
+		return Flux.interval(Duration.ofMillis(200))
+			.takeWhile((tick) -> System.nanoTime() < end)
+			.flatMap((tick) -> checker.get()
+				.uri("/health")
+				.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
+				.timeout(Duration.ofSeconds(1))
+				.doOnNext((status) -> ((status == 200) ? ok : failed).incrementAndGet())
+				.onErrorResume((ex) -> {
+					failed.incrementAndGet();
+					return Mono.empty();
+				}))
+			.then();
 	}
 
 	private Mono<Void> regularLoop(long end) {

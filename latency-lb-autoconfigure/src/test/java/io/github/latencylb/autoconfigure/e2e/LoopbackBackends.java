@@ -13,6 +13,14 @@ interface LoopbackBackends extends AutoCloseable {
 	 */
 	List<Integer> ports();
 
+	/**
+	 * Return the ids of the instances the backends are, in order.
+	 * @return {@code 127.0.0.1:<port>} of each
+	 */
+	default List<String> instanceIds() {
+		return ports().stream().map((port) -> "127.0.0.1:" + port).toList();
+	}
+
 	@Override
 	void close();
 

@@ -3,31 +3,16 @@ package io.github.latencylb.autoconfigure.e2e;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 
-import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
-import io.github.latencylb.autoconfigure.e2e.AdmissionLeakEndToEndTests.ChaosBackends;
-import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
-import io.github.latencylb.core.Scheduler;
-import io.github.latencylb.core.admission.ServiceQueue;
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
-
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Nothing leaks through the service queue: keyless requests (and health checks) through a
@@ -41,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 @GatewayEndToEndTests(
 		properties = { "spring.cloud.loadbalancer.cache.enabled=false", "latency-lb.bulkhead.max-concurrent-calls=2",
 				"latency-lb.queue.timeout=300ms", "latency-lb.queue.service-max-length=50" })
-class ServiceQueueLeakEndToEndTests {
+class ServiceQueueLeakEndToEndTests extends AdmissionEndToEndSupport {
 
 	static final int REQUESTS = 2000;
 
@@ -52,25 +37,12 @@ class ServiceQueueLeakEndToEndTests {
 	@RegisterExtension
 	static final GatewayExtension gateway = new GatewayExtension(backends);
 
-	@LocalServerPort
-	int port;
-
-	@Autowired
-	AdmissionRegistry admission;
-
-	@Autowired
-	BulkheadRegistry bulkheads;
-
-	@Autowired
-	SchedulerRegistry schedulers;
-
 	@Test
 	void cancellationsTimeoutsFullQueuesAndRetriesShouldLeaveEveryPermitAndSlotReturned() {
-		Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+		Outcomes outcomes = new Outcomes();
 		SplittableRandom plan = new SplittableRandom(20261130L);
 		List<Mono<Void>> requests = new ArrayList<>(REQUESTS);
-		// One connection per request (see AdmissionLeakEndToEndTests).
-		HttpClient client = HttpClient.newConnection().baseUrl("http://127.0.0.1:" + this.port);
+		HttpClient client = client();
 		for (int i = 0; i < REQUESTS; i++) {
 			double kind = plan.nextDouble();
 			Duration patience = Duration.ofMillis(10 + plan.nextInt(400));
@@ -85,37 +57,17 @@ class ServiceQueueLeakEndToEndTests {
 					? exchange.timeout(patience).onErrorResume(TimeoutException.class, (ex) -> Mono.just("cancelled"))
 					: exchange.timeout(Duration.ofSeconds(20));
 			requests.add(outcome.onErrorResume((ex) -> Mono.just((ex instanceof TimeoutException) ? "stuck" : "reset"))
-				.doOnNext((text) -> outcomes.computeIfAbsent(text, (k) -> new LongAdder()).increment())
+				.doOnNext(outcomes::add)
 				.then());
 		}
 		Flux.fromIterable(requests).flatMap((request) -> request, CONCURRENCY).then().block(Duration.ofSeconds(90));
-		Map<String, Long> counts = new TreeMap<>();
-		outcomes.forEach((k, v) -> counts.put(k, v.sum()));
-		System.out.println("Service-queue leak test: " + counts + "; backends " + backends);
+		System.out.println("Service-queue leak test: " + outcomes + "; backends " + backends);
 
-		Scheduler scheduler = this.schedulers.scheduler("svc");
-		ServiceQueue service = this.admission.findServiceQueue("svc");
-		assertThat(service).isNotNull();
-		await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-			assertThat(service.length()).isZero();
-			assertThat(this.admission.queues("svc")).hasSize(3);
-			assertThat(this.admission.queues("svc").values()).allSatisfy((queue) -> {
-				assertThat(queue.queueLength()).isZero();
-				assertThat(queue.pool().availablePermits()).isEqualTo(2);
-			});
-			List<Bulkhead> ours = this.bulkheads.getAllBulkheads()
-				.stream()
-				.filter((b) -> b.getName().startsWith("svc:"))
-				.toList();
-			assertThat(ours).hasSize(3)
-				.allSatisfy((bulkhead) -> assertThat(bulkhead.getMetrics().getAvailableConcurrentCalls())
-					.as(bulkhead.getName())
-					.isEqualTo(2));
-			assertThat(scheduler.totalInflight()).isZero();
-		});
-		assertThat(counts.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(REQUESTS);
-		assertThat(counts).as("patient requests never answered").doesNotContainKey("stuck");
-		assertThat(counts).containsKeys("200", "cancelled", "503 queue_timeout");
+		assertThat(this.admission.findServiceQueue("svc")).isNotNull();
+		awaitNothingTaken(backends.instanceIds(), 2);
+		assertThat(outcomes.total()).isEqualTo(REQUESTS);
+		assertThat(outcomes.counts()).as("patient requests never answered").doesNotContainKey("stuck");
+		assertThat(outcomes.counts()).containsKeys("200", "cancelled", "503 queue_timeout");
 	}
 
 }

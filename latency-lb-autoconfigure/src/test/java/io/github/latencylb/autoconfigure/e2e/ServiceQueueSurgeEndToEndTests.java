@@ -9,9 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
-import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
-import io.github.latencylb.core.Scheduler;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
@@ -24,11 +21,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
-
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The surge of issue 9, scaled down for CI, on the real gateway: three backends with two
@@ -66,34 +59,12 @@ class ServiceQueueSurgeEndToEndTests {
 		return surge;
 	}
 
-	void assertDrained(AdmissionRegistry admission, Scheduler scheduler) {
-		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-			assertThat(admission.queues("svc").values()).hasSize(3).allSatisfy((queue) -> {
-				assertThat(queue.queueLength()).isZero();
-				assertThat(queue.pool().availablePermits()).isEqualTo(queue.pool().maxPermits());
-			});
-			if (admission.findServiceQueue("svc") != null) {
-				assertThat(admission.findServiceQueue("svc").length()).isZero();
-			}
-			assertThat(scheduler.totalInflight()).isZero();
-		});
-	}
-
 	@Nested
 	@Order(1)
 	@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 			"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=5s",
 			"latency-lb.queue.service-max-length=0" })
-	class PerInstanceQueues {
-
-		@LocalServerPort
-		int port;
-
-		@Autowired
-		AdmissionRegistry admission;
-
-		@Autowired
-		SchedulerRegistry schedulers;
+	class PerInstanceQueues extends AdmissionEndToEndSupport {
 
 		@Test
 		void surgeShouldKeepHealthChecksPassing() {
@@ -101,7 +72,7 @@ class ServiceQueueSurgeEndToEndTests {
 			assertThat(surge.healthFailed.get()).as(surge.toString()).isZero();
 			assertThat(surge.healthOk.get()).as(surge.toString()).isGreaterThanOrEqualTo(20);
 			assertThat(this.admission.findServiceQueue("svc")).isNull();
-			assertDrained(this.admission, this.schedulers.scheduler("svc"));
+			awaitNothingTaken(backends.instanceIds(), 2);
 		}
 
 	}
@@ -110,16 +81,7 @@ class ServiceQueueSurgeEndToEndTests {
 	@Order(2)
 	@GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 			"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=5s" })
-	class TwoLevelQueues {
-
-		@LocalServerPort
-		int port;
-
-		@Autowired
-		AdmissionRegistry admission;
-
-		@Autowired
-		SchedulerRegistry schedulers;
+	class TwoLevelQueues extends AdmissionEndToEndSupport {
 
 		@Test
 		void surgeShouldServeEveryoneWithAboutTheSameWaitAndKeepHealthChecksPassing() {
@@ -137,7 +99,7 @@ class ServiceQueueSurgeEndToEndTests {
 			assertThat(surge.latencyMs(0.5)).as(surge.toString()).isBetween(150.0, 2_000.0);
 			// The gateway never let more than two requests reach a backend at once.
 			assertThat(backends.backends).allSatisfy((b) -> assertThat(b.maxBusy.get()).isLessThanOrEqualTo(2));
-			assertDrained(this.admission, this.schedulers.scheduler("svc"));
+			awaitNothingTaken(backends.instanceIds(), 2);
 			Surge perInstance = results.get("per-instance queues");
 			if (perInstance != null) {
 				System.out.printf("Service-queue surge, p99/p50: service queue %.2f, per-instance queues %.2f%n",
@@ -183,18 +145,7 @@ class ServiceQueueSurgeEndToEndTests {
 				.baseUrl("http://127.0.0.1:" + this.port);
 			long end = System.nanoTime() + duration.toNanos();
 			Mono<Void> regular = Flux.range(0, CLIENTS).flatMap((i) -> loop(client, end), CLIENTS).then();
-			Mono<Void> health = Flux.interval(Duration.ofMillis(200))
-				.takeWhile((tick) -> System.nanoTime() < end)
-				.flatMap((tick) -> checker.get()
-					.uri("/health")
-					.responseSingle((response, body) -> body.then(Mono.just(response.status().code())))
-					.timeout(Duration.ofSeconds(1))
-					.doOnNext((status) -> ((status == 200) ? this.healthOk : this.healthFailed).incrementAndGet())
-					.onErrorResume((ex) -> {
-						this.healthFailed.incrementAndGet();
-						return Mono.empty();
-					}))
-				.then();
+			Mono<Void> health = HealthCheckPriorityScenario.probeHealth(checker, end, this.healthOk, this.healthFailed);
 			try {
 				Mono.when(regular, health).block(duration.plusSeconds(30));
 			}

@@ -3,24 +3,17 @@ package io.github.latencylb.autoconfigure.e2e;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 import io.github.latencylb.autoconfigure.admission.AdmissionRegistry;
-import io.github.latencylb.autoconfigure.loadbalancer.SchedulerRegistry;
 import io.github.latencylb.autoconfigure.metrics.SchedulerMeterBinder;
 import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.admission.PriorityAdmissionQueue;
 import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -30,7 +23,6 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,7 +37,7 @@ import static org.awaitility.Awaitility.await;
  */
 @GatewayEndToEndTests(properties = { "spring.cloud.loadbalancer.cache.enabled=false",
 		"latency-lb.bulkhead.max-concurrent-calls=2", "latency-lb.queue.timeout=1s" })
-class TopologyChurnEndToEndTests {
+class TopologyChurnEndToEndTests extends AdmissionEndToEndSupport {
 
 	static final int CLIENTS = 32;
 
@@ -58,18 +50,6 @@ class TopologyChurnEndToEndTests {
 	@RegisterExtension
 	static final GatewayExtension gateway = new GatewayExtension(backends, 3);
 
-	@LocalServerPort
-	int port;
-
-	@Autowired
-	AdmissionRegistry admission;
-
-	@Autowired
-	BulkheadRegistry bulkheads;
-
-	@Autowired
-	SchedulerRegistry schedulers;
-
 	@Autowired
 	MeterRegistry meters;
 
@@ -79,9 +59,7 @@ class TopologyChurnEndToEndTests {
 	@Test
 	void churnThenNoInstanceShouldLeaveAdmissionStateExactlyForTheLiveInstances() throws Exception {
 		Outcomes outcomes = new Outcomes();
-		// One connection per request: an instant 503 on a keep-alive connection can stall
-		// it in Reactor Netty 1.2.x (reactor/reactor-netty#4361, see docs/admission.md).
-		HttpClient client = HttpClient.newConnection().baseUrl("http://127.0.0.1:" + this.port);
+		HttpClient client = client();
 		List<List<TestBackends.Backend>> sets = churnPlan();
 		long end = System.nanoTime() + PERIOD.toNanos() * (CHANGES + 1);
 		Mono<Void> load = Flux.range(0, CLIENTS)
@@ -121,19 +99,8 @@ class TopologyChurnEndToEndTests {
 
 		Set<String> liveIds = ids(live);
 		Scheduler scheduler = this.schedulers.scheduler("svc");
+		awaitNothingTaken(liveIds, 2);
 		await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-			assertThat(this.admission.queues("svc")).containsOnlyKeys(liveIds);
-			assertThat(this.admission.queues("svc").values()).allSatisfy((queue) -> {
-				assertThat(queue.queueLength()).isZero();
-				assertThat(queue.pool().availablePermits()).isEqualTo(2);
-			});
-			List<Bulkhead> ours = ourBulkheads();
-			assertThat(ours).extracting(Bulkhead::getName).containsExactlyInAnyOrderElementsOf(names(liveIds));
-			assertThat(ours).allSatisfy(
-					(bulkhead) -> assertThat(bulkhead.getMetrics().getAvailableConcurrentCalls()).as(bulkhead.getName())
-						.isEqualTo(2));
-			assertThat(scheduler.totalInflight()).isZero();
-			assertThat(scheduler.snapshot().instances()).allSatisfy((i) -> assertThat(i.inflight()).isZero());
 			assertThat(scheduler.snapshot().instances().stream().map((i) -> i.id()).collect(Collectors.toSet()))
 				.isEqualTo(liveIds);
 			assertThat(instanceTags(SchedulerMeterBinder.INSTANCE_INFLIGHT)).isEqualTo(liveIds);
@@ -229,31 +196,6 @@ class TopologyChurnEndToEndTests {
 			.onErrorResume((ex) -> Mono.just((ex instanceof TimeoutException) ? "stuck" : "error"))
 			.doOnNext(outcomes::add)
 			.then();
-	}
-
-	static final class Outcomes {
-
-		private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-
-		private final AtomicInteger total = new AtomicInteger();
-
-		void add(String outcome) {
-			this.total.incrementAndGet();
-			this.counts.computeIfAbsent(outcome, (k) -> new LongAdder()).increment();
-		}
-
-		long count(String outcome) {
-			LongAdder count = this.counts.get(outcome);
-			return (count != null) ? count.sum() : 0;
-		}
-
-		@Override
-		public String toString() {
-			Map<String, Long> sorted = new TreeMap<>();
-			this.counts.forEach((k, v) -> sorted.put(k, v.sum()));
-			return this.total + " requests " + sorted;
-		}
-
 	}
 
 }

@@ -1,8 +1,6 @@
 package io.github.latencylb.autoconfigure.gateway;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyAwareLoadBalancer;
@@ -21,7 +19,6 @@ import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
-import org.springframework.web.server.ServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,16 +44,9 @@ class ResponseEndGlobalFilterTests {
 
 	@Test
 	void filterWhenTheRouteIsNotLoadBalancedShouldOnlyPassTheExchangeOn() {
-		MockServerWebExchange exchange = TestGateway.routedTo("http://example.org",
-				MockServerHttpRequest.get("/").build());
-		int attributes = exchange.getAttributes().size();
-		List<ServerWebExchange> passed = new ArrayList<>();
-		this.filter.filter(exchange, (e) -> {
-			passed.add(e);
-			return Mono.empty();
-		}).block(Duration.ofSeconds(5));
-		assertThat(passed).containsExactly(exchange);
-		assertThat(exchange.getAttributes()).hasSize(attributes);
+		TestGateway.PassedOn run = TestGateway.passOn(this.filter);
+		assertThat(run.passed()).containsExactly(run.exchange());
+		assertThat(run.exchange().getAttributes()).hasSize(run.attributesBefore());
 	}
 
 	@Test

@@ -1,6 +1,8 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -14,6 +16,7 @@ import org.springframework.cloud.client.loadbalancer.DefaultRequest;
 import org.springframework.cloud.client.loadbalancer.RequestData;
 import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.NotFoundException;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
@@ -85,6 +88,22 @@ public final class TestGateway {
 	}
 
 	/**
+	 * Run a filter on an exchange routed to a plain (not load-balanced) URI.
+	 * @param filter the filter
+	 * @return the exchange, and the exchanges the filter passed down the chain
+	 */
+	public static PassedOn passOn(GlobalFilter filter) {
+		MockServerWebExchange exchange = routedTo("http://example.org", MockServerHttpRequest.get("/").build());
+		int attributes = exchange.getAttributes().size();
+		List<ServerWebExchange> passed = new ArrayList<>();
+		filter.filter(exchange, (e) -> {
+			passed.add(e);
+			return Mono.empty();
+		}).block(Duration.ofSeconds(5));
+		return new PassedOn(exchange, attributes, passed);
+	}
+
+	/**
 	 * Return a chain that chooses through the load balancer, as Gateway does, and then
 	 * runs {@code routing} on the chosen attempt.
 	 * @param loadBalancer the load balancer
@@ -103,6 +122,16 @@ public final class TestGateway {
 				exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR, response);
 			})
 			.then(Mono.defer(() -> routing.apply(exchange)));
+	}
+
+	/**
+	 * What a filter did with an exchange it should only have passed on.
+	 *
+	 * @param exchange the exchange
+	 * @param attributesBefore how many attributes it had before the filter
+	 * @param passed the exchanges the filter passed down the chain
+	 */
+	public record PassedOn(MockServerWebExchange exchange, int attributesBefore, List<ServerWebExchange> passed) {
 	}
 
 }
