@@ -7,12 +7,13 @@ import java.util.Collection;
  * statistic, fed by every recorded response and, on each refresh, by the age of its
  * oldest outstanding request, both relative to the {@link FleetLatency} median. A request
  * sent while its instance had more requests in flight than an instance usually has
- * ({@link FleetLatency#inflight()}) queued behind that burst: its latency counts scaled
- * by {@code usual / inflightAtStart}, so that the queueing bursts of a busy but healthy
+ * ({@link FleetLatency#inflight()}) may have queued behind that burst: its latency counts
+ * discounted by the lesser of scaling by {@code usual / inflightAtStart} and taking off
+ * one fleet median per extra request, so that the queueing bursts of a busy but healthy
  * instance (slow responses in runs, which a sequential test would add up) raise no alarm,
- * while a degraded instance's first responses, sent at the usual load, count in full. A
- * slow-looking response is also compared with the rest of the fleet right now (when every
- * instance is as slow at once, the gateway stalled: no evidence). A response under
+ * while a degraded instance's responses keep what queueing cannot explain. A slow-looking
+ * response is also compared with the rest of the fleet right now (when every instance is
+ * as slow at once, the gateway stalled: no evidence). A response under
  * {@code minSlowLatency} is never evidence of slowness (microsecond noise). An instance
  * is also slow when stuck: two requests outstanding for longer than
  * {@code stuckFactor x max(latencyFactor x fleetMedian, minSlowLatency)} with no response
@@ -56,8 +57,16 @@ final class CusumSlowness implements SlownessDetector {
 		long sample = latencyNanos;
 		int usual = this.fleet.inflight();
 		if (inflightAtStart > usual) {
-			// Sent into a burst: part of its latency is queueing behind the burst.
-			sample = (long) ((double) sample * usual / inflightAtStart);
+			// Sent into a burst: part of its latency may be queueing behind the requests
+			// above the usual load. Discount no more than queueing could explain: the
+			// lesser discount of scaling by usual / inflightAtStart and taking off one
+			// fleet median per extra request (what a backend serving one request at a
+			// time would add). Scaling alone would cancel a slow instance's slowness as
+			// soon as its own in-flight count grows with it (in-flight is rate x
+			// latency).
+			long scaled = (long) ((double) sample * usual / inflightAtStart);
+			long queued = (median > 0) ? sample - (long) (inflightAtStart - usual) * median : scaled;
+			sample = Math.max(scaled, queued);
 		}
 		if (sample < config.slowness().minSlowLatency().toNanos()) {
 			sample = Math.min(sample, median);

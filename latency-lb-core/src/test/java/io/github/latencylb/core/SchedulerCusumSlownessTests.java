@@ -1,5 +1,6 @@
 package io.github.latencylb.core;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -134,6 +135,33 @@ class SchedulerCusumSlownessTests {
 			respond("c", i * 20_000_000L);
 		}
 		assertThat(slow("c")).isTrue();
+	}
+
+	@Test
+	void slowInstanceShouldBeJudgedWhileItsInflightGrowsWithItsSlowness() {
+		warmUp(20_000_000L);
+		// c answers 200 ms (10x the median) after each request starts, one request
+		// starting every 50 ms: four are always in flight there (in flight is rate x
+		// latency), so each starts behind three others. Scaled by usual / in-flight alone
+		// a response would count 50 ms (2.5x, no evidence); less three medians of
+		// possible queueing it counts 140 ms (ln 7 - ln 3 = 0.85 per response).
+		Decision decision = keylessOn("c");
+		ArrayDeque<Lease> inflight = new ArrayDeque<>();
+		for (int i = 0; i < 4; i++) {
+			inflight.add(this.scheduler.start(decision));
+			this.clock.advanceNanos(50_000_000L);
+		}
+		int responses = 0;
+		while (!slow("c") && responses < 40) {
+			Lease oldest = inflight.poll();
+			oldest.recordResponse(false);
+			oldest.release();
+			responses++;
+			inflight.add(this.scheduler.start(decision));
+			this.clock.advanceNanos(50_000_000L);
+		}
+		assertThat(slow("c")).isTrue();
+		assertThat(responses).isLessThanOrEqualTo(10);
 	}
 
 	@Test
