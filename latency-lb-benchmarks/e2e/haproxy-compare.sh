@@ -54,3 +54,9 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(haproxy -v | head
 timeout 900 java -Xmx1g -cp "$CP" "$MAIN" run "http://127.0.0.1:$SURGE_GATEWAY_PORT" "http://127.0.0.1:$GATEWAY_PORT" \
 	http://127.0.0.1 "$HAPROXY_FIRST_PORT" "$SCALE" "$WARMUP" | tee -a "$OUT/summary.md"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.md"
+# What each gateway's schedulers decided, per service (one per scenario): decisions by reason, flow
+# moves by cause, admission rejections; to tell why a request left its usual instance.
+for port in $SURGE_GATEWAY_PORT $GATEWAY_PORT; do
+	curl -fs "http://127.0.0.1:$port/actuator/prometheus" | grep -E '^latencylb_(decisions|flow_moves|queue_rejections|retries)' \
+		> "$OUT/counters-$port.txt" || true
+done
