@@ -69,10 +69,8 @@ class RingFallbackTests {
 		Topology five = TestTopology.of(NOW, "a", "b", "c", "d", "e");
 		long key = TestTopology.keyHomedAt(five, "a");
 		InstanceStats home = five.get("a");
-		List<String> candidates = five.ring.preferenceList(key, this.config.fallback().candidates(),
-				(id) -> !id.equals("a"));
+		List<String> candidates = saturateRingCandidates(five, key, "a");
 		String beyond = other(five, home.id, candidates);
-		candidates.forEach((id) -> five.get(id).admission = PowerOfTwoChoicesTests.saturated());
 		five.get(beyond).inflight.set(7);
 		assertThat(this.fallback.overflow(five, key, home, Set.of(), this.config, NOW).id).isEqualTo(beyond);
 		// A ring candidate with a free permit comes first, however loaded.
@@ -86,10 +84,8 @@ class RingFallbackTests {
 		Topology five = TestTopology.of(NOW, "a", "b", "c", "d", "e");
 		long key = TestTopology.keyHomedAt(five, "a");
 		InstanceStats home = five.get("a");
-		List<String> candidates = five.ring.preferenceList(key, this.config.fallback().candidates(),
-				(id) -> !id.equals("a"));
+		List<String> candidates = saturateRingCandidates(five, key, "a");
 		String beyond = other(five, home.id, candidates);
-		candidates.forEach((id) -> five.get(id).admission = PowerOfTwoChoicesTests.saturated());
 		InstanceStats free = five.get(beyond);
 		assertThat(this.fallback.overflow(five, key, home, Set.of(beyond), this.config, NOW)).isNull();
 		free.slow = true;
@@ -140,6 +136,20 @@ class RingFallbackTests {
 
 	private String best(Set<String> excluded) {
 		return this.fallback.best(this.topology, this.key, "a", excluded, 0, this.config, NOW).id;
+	}
+
+	/**
+	 * Saturate the ring candidates after a flow's home.
+	 * @param topology the instance set
+	 * @param key the flow's hash
+	 * @param homeId the flow's home
+	 * @return the candidates, in ring order
+	 */
+	private List<String> saturateRingCandidates(Topology topology, long key, String homeId) {
+		List<String> candidates = topology.ring.preferenceList(key, this.config.fallback().candidates(),
+				(id) -> !id.equals(homeId));
+		candidates.forEach((id) -> topology.get(id).admission = PowerOfTwoChoicesTests.saturated());
+		return candidates;
 	}
 
 }
