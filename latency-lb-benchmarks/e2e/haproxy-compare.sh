@@ -7,12 +7,14 @@
 # Loopback only, bounded (about 8 minutes with SCALE=1), every process is stopped at the end.
 # Prints a Markdown table; the raw output lands in target/haproxy-compare/.
 #
-# Usage: latency-lb-benchmarks/e2e/haproxy-compare.sh [scale=1] [warm-up-seconds=40]
-#        (scale multiplies every scenario's duration; below 1 for a quick trial only)
+# Usage: latency-lb-benchmarks/e2e/haproxy-compare.sh [scale=1] [warm-up-seconds=40] [scenarios=surge,steady,hot,hetero]
+#        (scale multiplies every scenario's duration; below 1 for a quick trial only; the gateway's
+#        decision counters of each phase follow the table)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCALE=${1:-1}
 WARMUP=${2:-40}
+SCENARIOS=${3:-surge,steady,hot,hetero}
 SURGE_GATEWAY_PORT=19181
 GATEWAY_PORT=19182
 HAPROXY_FIRST_PORT=19401
@@ -52,7 +54,7 @@ done
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(haproxy -v | head -1)" | tee "$OUT/summary.md"
 timeout 900 java -Xmx1g -cp "$CP" "$MAIN" run "http://127.0.0.1:$SURGE_GATEWAY_PORT" "http://127.0.0.1:$GATEWAY_PORT" \
-	http://127.0.0.1 "$HAPROXY_FIRST_PORT" "$SCALE" "$WARMUP" | tee -a "$OUT/summary.md"
+	http://127.0.0.1 "$HAPROXY_FIRST_PORT" "$SCALE" "$WARMUP" "$SCENARIOS" | tee -a "$OUT/summary.md"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.md"
 # What each gateway's schedulers decided, per service (one per scenario): decisions by reason, flow
 # moves by cause, admission rejections; to tell why a request left its usual instance.

@@ -32,17 +32,14 @@ public enum DecisionReason {
 	/**
 	 * An existing flow's instance was saturated (no free permit, requests waiting) and
 	 * the flow hot (more requests in flight, there and spilt elsewhere, than its fair
-	 * share of the instance: in practice two or more) or its expected wait there over its
-	 * budget: this one request overflows; the flow stays pinned where it was. The
-	 * decision names the least-loaded other instance with a free permit (fit, not
-	 * excluded, warm enough for the flow; the flow's ring candidates first, then any fit
-	 * instance). When none has one, a hot flow's request is named the saturated instance
-	 * itself: it then waits, like a keyless request, for the first permit that frees on
-	 * any fit instance (the service queue), not in that instance's own queue; a request
-	 * over its budget waits at its instance instead (with a decision of reason
-	 * {@code home} or {@code pinned}): every fit instance is full, and leaving would move
-	 * it for little. A flow with one request in flight never overflows from a healthy
-	 * instance.
+	 * share of the instance: in practice two or more): this one request overflows; the
+	 * flow stays pinned where it was. The decision names the least-loaded other instance
+	 * with a free permit (fit, not excluded, warm enough for the flow; the flow's ring
+	 * candidates first, then any fit instance). When none has one, the request is named
+	 * the saturated instance itself: it then waits, like a keyless request, for the first
+	 * permit that frees on any fit instance (the service queue), not in that instance's
+	 * own queue. A flow with one request at a time never overflows: it waits at its
+	 * instance while that instance is healthy, however long the burst.
 	 */
 	OVERFLOW("overflow"),
 

@@ -8,11 +8,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The flow pinning rules. A request of a flow goes to the instance its flow is recorded
  * on while that instance is fit (a draining instance keeps its flows; at a saturated one
- * the request waits in its queue unless {@link HomeWait} finds the flow hot or the wait
- * over its budget, then it overflows without moving the flow, see
- * {@link DecisionReason#OVERFLOW}); a new flow goes home unless {@link #homeRejection}
- * says why not, else to the {@link RingFallback}. A recorded flow moves only when its
- * instance stops being fit and a better one exists, at most as fast as the
+ * the request waits in its queue unless {@link HomeWait} finds the flow hot, then it
+ * overflows without moving the flow, see {@link DecisionReason#OVERFLOW}); a new flow
+ * goes home unless {@link #homeRejection} says why not (among others an expected wait at
+ * home over its budget), else to the {@link RingFallback}. A recorded flow moves only
+ * when its instance stops being fit and a better one exists, at most as fast as the
  * {@link TokenBucket} allows while the instance is merely slow. A new flow at home is
  * recorded from its second request on (doorkeeper). Thread-safe.
  */
@@ -125,17 +125,17 @@ final class FlowRouter {
 			}
 			this.pinListener.placed(keyHash, current.id, true);
 		}
-		HotFlowOverflow.Verdict verdict = (!current.slow && current.admission().saturated())
-				? this.homeWait.decide(topology, current, keyHash, config, now) : HotFlowOverflow.Verdict.WAIT;
-		if (verdict.overflows()) {
+		// Only a hot flow's excess leaves a healthy instance: a flow with one request at
+		// a
+		// time waits out a burst at its instance, however long the queue (its budget
+		// only keeps new flows off an overloaded home; a slow home moves the flow).
+		if (!current.slow && current.admission().saturated() && this.homeWait.decide(topology, current, keyHash, config,
+				now) == HotFlowOverflow.Verdict.OVERFLOW_HOT) {
 			InstanceStats overflow = this.fallback.overflow(topology, keyHash, current, excluded, config, now);
-			if (overflow != null || verdict == HotFlowOverflow.Verdict.OVERFLOW_HOT) {
-				// A hot flow's excess with no free permit elsewhere is named home: it
-				// waits
-				// for the first permit of any fit instance (the gateway's service queue).
-				return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
-						keyHash);
-			}
+			// With no free permit elsewhere the excess is named home: it waits for the
+			// first permit of any fit instance (the gateway's service queue).
+			return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
+					keyHash);
 		}
 		if (!pin.home()) {
 			this.pinListener.used(keyHash, current.id);

@@ -6,10 +6,11 @@ package io.github.latencylb.core;
  * instance: see {@link DecisionReason#OVERFLOW}). Only hot flows spill: a flow overflows
  * when it holds more than its fair share of the home's requests in flight, that is more
  * than {@code max(1, concurrency / flowsInFlight)}: in practice more than one request.
- * Any other flow waits at home as long as its expected wait, {@code (queuePosition + 1) x
- * serviceTime / concurrency}, fits within its latency budget,
- * {@code max(minBudget, budgetFactor x fleetP95)}; past the budget the home is overloaded
- * for that flow and it overflows too. Stateless and thread-safe.
+ * Any other flow waits. Its expected wait, {@code (queuePosition + 1) x serviceTime /
+ * concurrency}, against its latency budget, {@code max(minBudget, budgetFactor x
+ * fleetP95)}, tells whether the home is overloaded for it
+ * ({@link Verdict#OVERFLOW_OVER_BUDGET}): the scheduler then places a new flow elsewhere,
+ * but an existing flow still waits at its healthy home. Stateless and thread-safe.
  */
 public final class HotFlowOverflow {
 
@@ -86,11 +87,15 @@ public final class HotFlowOverflow {
 		/** Overflow: the flow holds more than its fair share of the home. */
 		OVERFLOW_HOT,
 
-		/** Overflow: the expected wait exceeds the flow's budget (home overloaded). */
+		/**
+		 * The expected wait exceeds the flow's budget (home overloaded): a new flow is
+		 * placed elsewhere, an existing one waits.
+		 */
 		OVERFLOW_OVER_BUDGET;
 
 		/**
-		 * Return whether the request goes elsewhere.
+		 * Return whether the home is not for this request: a hot flow's excess, or a new
+		 * flow over its budget.
 		 * @return whether it overflows
 		 */
 		public boolean overflows() {

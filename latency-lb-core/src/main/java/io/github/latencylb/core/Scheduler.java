@@ -113,9 +113,10 @@ public final class Scheduler {
 	}
 
 	/**
-	 * Let the scheduler avoid saturated instances, and overflow a request of a hot flow
-	 * (or one whose expected wait exceeds its budget) from its saturated instance without
-	 * moving the flow; each instance's {@link AdmissionHandle} is resolved once.
+	 * Let the scheduler avoid saturated instances (keyless requests, and new flows whose
+	 * expected wait at home exceeds their budget), and overflow a request of a hot flow
+	 * from its saturated instance without moving the flow; each instance's
+	 * {@link AdmissionHandle} is resolved once.
 	 * @param admission the admission view
 	 */
 	public void setAdmissionView(AdmissionView admission) {

@@ -150,7 +150,7 @@ class SchedulerHotFlowSpillTests {
 	}
 
 	@Test
-	void requestOverItsBudgetShouldWaitAtHomeWhenNoOtherInstanceIsFree() {
+	void requestOverItsBudgetShouldWaitAtItsHealthyHomeEvenWhenAnotherInstanceFreesAPermit() {
 		// 100 ms everywhere: the fleet's p95 is 100 ms, a flow's budget 200 ms.
 		for (String id : IDS) {
 			Set<String> others = new HashSet<>(IDS);
@@ -170,13 +170,14 @@ class SchedulerHotFlowSpillTests {
 		Decision decision = this.scheduler.chooseForFlow(this.key, Set.of());
 		assertThat(decision.instanceId()).isEqualTo(this.home);
 		assertThat(decision.reason()).isEqualTo(DecisionReason.HOME);
-		// One instance frees a permit: the request takes it.
+		// One instance frees a permit: a flow with one request at a time still waits at
+		// its healthy home (issue 9: only hot flows spill).
 		this.admission.permits.put(this.beyond, true);
 		this.admission.queues.remove(this.beyond);
-		Decision spill = this.scheduler.chooseForFlow(this.key, Set.of());
-		assertThat(spill.instanceId()).isEqualTo(this.beyond);
-		assertThat(spill.reason()).isEqualTo(DecisionReason.OVERFLOW);
-		assertThat(spill.moveCause()).isNull();
+		Decision stays = this.scheduler.chooseForFlow(this.key, Set.of());
+		assertThat(stays.instanceId()).isEqualTo(this.home);
+		assertThat(stays.reason()).isEqualTo(DecisionReason.HOME);
+		assertThat(this.scheduler.counters().decisions(DecisionReason.OVERFLOW)).isZero();
 	}
 
 	/** Two requests of the flow in flight at home: more than its fair share. */

@@ -14,8 +14,9 @@ import java.util.Map;
  * <li>{@code gateway-args surge|main}: the gateway's arguments (routes, discovery, and
  * {@code max-concurrent-calls} 2 for the surge, 4 for the others), one per line;</li>
  * <li>{@code run <surge-gateway-url> <gateway-url> <haproxy-host-url> <first-port> [scale]
- * [warm-up-seconds]}: warms both gateways up, runs every scenario on each system in turn,
- * and prints a Markdown table side by side.</li>
+ * [warm-up-seconds] [scenarios]}: warms both gateways up, runs every scenario (or those
+ * listed, comma-separated, among {@code surge,steady,hot,hetero}) on each system in turn,
+ * and prints a Markdown table side by side, then the gateway's counters per phase.</li>
  * </ul>
  */
 public final class HaproxyCompareMain {
@@ -90,23 +91,33 @@ public final class HaproxyCompareMain {
 		int firstPort = Integer.parseInt(args[4]);
 		double scale = (args.length > 5) ? Double.parseDouble(args[5]) : 1;
 		double warmUp = (args.length > 6) ? Double.parseDouble(args[6]) : 40;
+		List<String> only = (args.length > 7) ? List.of(args[7].split(","))
+				: List.of("surge", "steady", "hot", "hetero");
 		String haproxy = haproxyHost + ":" + firstPort;
 		HaproxyScenarios scenarios = new HaproxyScenarios(scale);
 		log("warming up both gateways (" + warmUp + " s each)");
 		scenarios.warmUp(surgeGateway, warmUp);
 		scenarios.warmUp(gateway, warmUp);
 		Map<String, Map<String, String>[]> table = new LinkedHashMap<>();
-		log("surge");
-		table.put("surge", pair(scenarios.surge(surgeGateway), scenarios.surge(haproxy)));
-		log("steady fleet, degrade, stop");
-		table.put("steady / degrade / stop", pair(scenarios.steadyDegradeStop(gateway),
-				scenarios.steadyDegradeStop(haproxyHost + ":" + (firstPort + 1))));
-		log("hot session");
-		table.put("hot session",
-				pair(scenarios.hotSession(gateway), scenarios.hotSession(haproxyHost + ":" + (firstPort + 2))));
-		log("heterogeneous fleet");
-		table.put("heterogeneous (keyless)",
-				pair(scenarios.heterogeneous(gateway), scenarios.heterogeneous(haproxyHost + ":" + (firstPort + 3))));
+		if (only.contains("surge")) {
+			log("surge");
+			table.put("surge", pair(scenarios.surge(surgeGateway), scenarios.surge(haproxy)));
+		}
+		if (only.contains("steady")) {
+			log("steady fleet, degrade, stop");
+			table.put("steady / degrade / stop", pair(scenarios.steadyDegradeStop(gateway, gateway),
+					scenarios.steadyDegradeStop(haproxyHost + ":" + (firstPort + 1), null)));
+		}
+		if (only.contains("hot")) {
+			log("hot session");
+			table.put("hot session", pair(scenarios.hotSession(gateway, gateway),
+					scenarios.hotSession(haproxyHost + ":" + (firstPort + 2), null)));
+		}
+		if (only.contains("hetero")) {
+			log("heterogeneous fleet");
+			table.put("heterogeneous (keyless)", pair(scenarios.heterogeneous(gateway),
+					scenarios.heterogeneous(haproxyHost + ":" + (firstPort + 3))));
+		}
 		StringBuilder md = new StringBuilder(
 				"| scenario | figure | latency-lb | HAProxy |\n| --- | --- | ---: | ---: |\n");
 		table.forEach((scenario,
@@ -119,6 +130,8 @@ public final class HaproxyCompareMain {
 					.append(" | ")
 					.append(figures[1].getOrDefault(name, ""))
 					.append(" |\n")));
+		md.append("\nThe gateway's counters per phase (decisions by reason, flow moves by cause):\n\n");
+		scenarios.counterNotes().forEach(md::append);
 		System.out.print(md);
 	}
 

@@ -1,10 +1,12 @@
 package io.github.latencylb.benchmarks.e2e;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import io.github.latencylb.benchmarks.e2e.ClosedLoopLoad.Sample;
 
@@ -24,8 +26,19 @@ final class HaproxyScenarios {
 
 	private final double scale;
 
+	private final List<String> counterNotes = new ArrayList<>();
+
 	HaproxyScenarios(double scale) {
 		this.scale = scale;
+	}
+
+	/**
+	 * What the gateway's counters recorded in each phase of the scenarios run with a
+	 * counters URL.
+	 * @return one Markdown list item per phase
+	 */
+	List<String> counterNotes() {
+		return List.copyOf(this.counterNotes);
 	}
 
 	/**
@@ -59,14 +72,19 @@ final class HaproxyScenarios {
 	 * Steady fleet (4 x 4 workers of 20 ms, 200 sessions at about a third of capacity),
 	 * then one instance 10x slower, then back to normal while another instance stops.
 	 * @param target the base URL
+	 * @param gateway the gateway's base URL to read its counters per phase from, or
+	 * {@code null} (HAProxy)
 	 * @return the figures
 	 * @throws Exception if the backends cannot start
 	 */
-	Map<String, String> steadyDegradeStop(String target) throws Exception {
+	Map<String, String> steadyDegradeStop(String target, String gateway) throws Exception {
+		double from = 2 * this.scale;
 		double degrade = 14 * this.scale;
 		double stop = 26 * this.scale;
 		double end = 38 * this.scale;
 		List<Sample> samples = run(Fleet.STEADY, target, end, (load, backends) -> {
+			phases(load, gateway, Fleet.STEADY.scenario(), new String[] { "steady", "degrade", "stop" }, from, degrade,
+					stop, end);
 			for (int i = 0; i < 200; i++) {
 				load.client("session", i, "s" + i, SESSION_THINK_MILLIS, TIMEOUT, i);
 			}
@@ -76,7 +94,7 @@ final class HaproxyScenarios {
 				backends.get(2).stop();
 			});
 		});
-		SampleStats before = SampleStats.of(samples, "session", 2 * this.scale, degrade);
+		SampleStats before = SampleStats.of(samples, "session", from, degrade);
 		SampleStats during = SampleStats.of(samples, "session", degrade, stop);
 		SampleStats after = SampleStats.of(samples, "session", stop, end);
 		Map<String, String> figures = new LinkedHashMap<>();
@@ -95,13 +113,15 @@ final class HaproxyScenarios {
 	 * Hot session: one cookie shared by 30 busy clients (more than one instance can
 	 * serve) among 99 ordinary sessions, on 4 x 4 workers of 20 ms.
 	 * @param target the base URL
+	 * @param gateway the gateway's base URL to read its counters from, or {@code null}
 	 * @return the figures
 	 * @throws Exception if the backends cannot start
 	 */
-	Map<String, String> hotSession(String target) throws Exception {
+	Map<String, String> hotSession(String target, String gateway) throws Exception {
 		double end = 25 * this.scale;
 		double from = 3 * this.scale;
 		List<Sample> samples = run(Fleet.HOT, target, end, (load, backends) -> {
+			phases(load, gateway, Fleet.HOT.scenario(), new String[] { "hot session" }, from, end);
 			for (int i = 0; i < 99; i++) {
 				load.client("session", i, "s" + i, SESSION_THINK_MILLIS, TIMEOUT, i);
 			}
@@ -157,6 +177,34 @@ final class HaproxyScenarios {
 			for (int i = 0; i < 32; i++) {
 				load.client("regular", -1, null, 0, TIMEOUT, i);
 				load.client("session", i, "w" + i, 0, TIMEOUT, 100 + i);
+			}
+		});
+	}
+
+	/**
+	 * Snapshot the gateway's counters of a service at each phase boundary (off the load's
+	 * timer thread) and note each phase's difference.
+	 * @param load the run
+	 * @param gateway the gateway's base URL, or {@code null} for none
+	 * @param service the service id
+	 * @param names the phases' names
+	 * @param bounds the phases' boundaries in seconds ({@code names.length + 1})
+	 */
+	private void phases(ClosedLoopLoad load, String gateway, String service, String[] names, double... bounds) {
+		if (gateway == null) {
+			return;
+		}
+		List<CompletableFuture<Map<String, Double>>> snapshots = new ArrayList<>();
+		for (double bound : bounds) {
+			CompletableFuture<Map<String, Double>> snapshot = new CompletableFuture<>();
+			snapshots.add(snapshot);
+			load.at(bound, () -> CompletableFuture.supplyAsync(() -> GatewayCounters.snapshot(gateway, service))
+				.thenAccept(snapshot::complete));
+		}
+		CompletableFuture.allOf(snapshots.toArray(CompletableFuture[]::new)).thenRun(() -> {
+			for (int i = 0; i < names.length; i++) {
+				this.counterNotes.add(GatewayCounters.difference(service + ", " + names[i] + " phase",
+						snapshots.get(i).join(), snapshots.get(i + 1).join()));
 			}
 		});
 	}
