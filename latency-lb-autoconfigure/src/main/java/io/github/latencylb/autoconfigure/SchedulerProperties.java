@@ -248,17 +248,18 @@ public class SchedulerProperties {
 		private double nearEqualTolerance = 0.10;
 
 		/**
-		 * Wait budget of a flow whose instance is saturated, as a multiple of the fleet's
-		 * p95 latency: a request of a flow with one request in flight there waits in its
-		 * queue while the expected wait is within the budget, and overflows to another
-		 * instance (without moving the flow) past it.
+		 * Wait budget of a new flow whose home is saturated, as a multiple of the fleet's
+		 * p95 latency: past it, the flow starts on a ring candidate with a free permit.
+		 * An existing flow with one request at a time always waits at its healthy
+		 * instance.
 		 */
 		@DecimalMin("0.0")
 		private double waitBudgetFactor = 2.0;
 
 		/**
-		 * Least wait budget of a flow at its saturated instance, whatever the fleet's
-		 * latency (a fleet with no latency samples yet waits out a burst too).
+		 * Least wait budget of a new flow at its saturated home, whatever the fleet's
+		 * latency (a fleet with no latency samples yet starts new flows at home through a
+		 * burst too).
 		 */
 		@NotNull
 		@DurationMin(millis = 0)

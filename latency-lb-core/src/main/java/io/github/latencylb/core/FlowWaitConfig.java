@@ -3,8 +3,9 @@ package io.github.latencylb.core;
 /**
  * Knobs of the {@link HotFlowOverflow} rule.
  *
- * @param budgetFactor a flow's wait budget at its home, as a multiple of the fleet's p95
- * latency
+ * @param budgetFactor a new flow's wait budget at its home, as a multiple of the fleet's
+ * p95 latency (past it the flow starts elsewhere; an existing flow always waits at its
+ * healthy instance)
  * @param minBudgetNanos the least wait budget, whatever the fleet's latency (so a cold
  * fleet with no samples still waits out a burst)
  */
