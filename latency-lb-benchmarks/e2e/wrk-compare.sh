@@ -6,6 +6,9 @@
 # them one of 10,000 session cookies (the flow key). Both gateways get WARMUP_SECONDS (default 60) of
 # load before timing, in alternating 15 s slices (a JIT-cold gateway is several times slower). The
 # result is the median, over the rounds, of each round's throughput ratio (latency-lb / disabled).
+# Beside it, a steadier reading of the same cost: requests served per CPU-second of each gateway's
+# JVM (utime + stime from /proc during the round), whose ratio noise from other processes moves less
+# than it moves throughput; on a CPU-bound 2-core machine the two ratios estimate the same overhead.
 #
 # Usage: latency-lb-benchmarks/e2e/wrk-compare.sh [rounds=5] [seconds-per-round=15] [connections=64]
 #        WARMUP_SECONDS=20 ... for a quick trial only (the figures are then not comparable).
@@ -53,8 +56,11 @@ fi
 read -r -a ours_args <<< "${OURS_ARGS:-}"
 java -Xmx512m "${jfr[@]}" -jar "$JAR" --server.port=$OURS_PORT "${common[@]}" "${ours_args[@]}" > "$OUT/ours.log" 2>&1 &
 pids+=($!)
+OURS_PID=$!
 java -Xmx512m "${jfr_baseline[@]}" -jar "$JAR" --server.port=$BASELINE_PORT --latency-lb.enabled=false "${common[@]}" > "$OUT/baseline.log" 2>&1 &
 pids+=($!)
+BASELINE_PID=$!
+CLOCK_TICKS=$(getconf CLK_TCK)
 
 for port in $OURS_PORT $BASELINE_PORT; do
 	for _ in $(seq 1 120); do
@@ -83,14 +89,22 @@ request = function()
 end
 LUA
 
-run() { # name port
+cpu_ticks() { # pid: user + system CPU ticks of the process so far
+	awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+run() { # name port pid
+	local rps p50 p99 requests cpu_before cpu_after per_cpu
+	cpu_before=$(cpu_ticks "$3")
 	wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUND}s" --latency -s "$OUT/sessions.lua" "http://127.0.0.1:$2/" > "$OUT/$1.txt"
-	local rps p50 p99
+	cpu_after=$(cpu_ticks "$3")
+	requests=$(awk '/requests in/ {print $1}' "$OUT/$1.txt")
+	per_cpu=$(awk -v n="$requests" -v t="$((cpu_after - cpu_before))" -v hz="$CLOCK_TICKS" 'BEGIN { printf "%.0f", (t > 0) ? n * hz / t : 0 }')
 	rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$1.txt")
 	p50=$(awk '$1=="50%" {print $2}' "$OUT/$1.txt")
 	p99=$(awk '$1=="99%" {print $2}' "$OUT/$1.txt")
 	grep -q "Non-2xx\|Socket errors" "$OUT/$1.txt" && echo "warning: $1 had errors: $(grep 'Non-2xx\|Socket errors' "$OUT/$1.txt")" >&2
-	echo "$1 $rps $p50 $p99"
+	echo "$1 $rps $p50 $p99 $per_cpu"
 }
 
 # Warm up both JVMs in alternating slices of at most 15 s, WARMUP_SECONDS each, then alternate
@@ -104,23 +118,31 @@ while [ "$warmed" -lt "$WARMUP_SECONDS" ]; do
 	warmed=$((warmed + slice))
 done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "round gateway requests/s p50 p99" | tee "$OUT/summary.txt"
+echo "round gateway requests/s p50 p99 requests-per-cpu-second" | tee "$OUT/summary.txt"
 for r in $(seq 1 "$ROUNDS"); do
 	# Alternate which one goes first.
 	if [ $((r % 2)) -eq 1 ]; then
-		echo "$r $(run "ours-$r" $OURS_PORT)" | tee -a "$OUT/summary.txt"
-		echo "$r $(run "baseline-$r" $BASELINE_PORT)" | tee -a "$OUT/summary.txt"
+		echo "$r $(run "ours-$r" $OURS_PORT $OURS_PID)" | tee -a "$OUT/summary.txt"
+		echo "$r $(run "baseline-$r" $BASELINE_PORT $BASELINE_PID)" | tee -a "$OUT/summary.txt"
 	else
-		echo "$r $(run "baseline-$r" $BASELINE_PORT)" | tee -a "$OUT/summary.txt"
-		echo "$r $(run "ours-$r" $OURS_PORT)" | tee -a "$OUT/summary.txt"
+		echo "$r $(run "baseline-$r" $BASELINE_PORT $BASELINE_PID)" | tee -a "$OUT/summary.txt"
+		echo "$r $(run "ours-$r" $OURS_PORT $OURS_PID)" | tee -a "$OUT/summary.txt"
 	fi
 done
 # Each round's ratio, then their median (and the means, for reference).
-awk -v load="$LOAD_BEFORE $(cut -d' ' -f1-3 /proc/loadavg)" 'NR > 1 { split($2, name, "-"); rps[$1, name[1]] = $3; sum[name[1]] += $3; n[name[1]]++; if ($1 > rounds) rounds = $1 }
+awk -v load="$LOAD_BEFORE $(cut -d' ' -f1-3 /proc/loadavg)" 'NR > 1 { split($2, name, "-"); rps[$1, name[1]] = $3; cpu[$1, name[1]] = $6; sum[name[1]] += $3; n[name[1]]++; if ($1 > rounds) rounds = $1 }
+	function median_of(a, k,   i, j, t) {
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
 	END {
-		for (r = 1; r <= rounds; r++) { ratio[r] = rps[r, "ours"] / rps[r, "baseline"]; printf "round %d ratio %.3f\n", r, ratio[r] }
-		for (i = 1; i <= rounds; i++) for (j = i + 1; j <= rounds; j++) if (ratio[j] < ratio[i]) { t = ratio[i]; ratio[i] = ratio[j]; ratio[j] = t }
-		median = (rounds % 2) ? ratio[(rounds + 1) / 2] : (ratio[rounds / 2] + ratio[rounds / 2 + 1]) / 2
+		for (r = 1; r <= rounds; r++) {
+			ratio[r] = rps[r, "ours"] / rps[r, "baseline"]
+			cpu_ratio[r] = (cpu[r, "baseline"] > 0) ? cpu[r, "ours"] / cpu[r, "baseline"] : 0
+			printf "round %d ratio %.3f, requests per CPU-second ratio %.3f\n", r, ratio[r], cpu_ratio[r]
+		}
+		median = median_of(ratio, rounds)
+		printf "MEDIAN REQUESTS PER CPU-SECOND RATIO over %d alternated rounds: %.3f\n", rounds, median_of(cpu_ratio, rounds)
 		o = sum["ours"] / n["ours"]; b = sum["baseline"] / n["baseline"]
 		printf "mean requests/s: latency-lb %.0f, latency-lb.enabled=false %.0f\n", o, b
 		printf "MEDIAN RATIO over %d alternated rounds: %.3f (overhead %.1f%%); load average 1/5/15 before/after timing: %s\n", rounds, median, (1 - median) * 100, load }' \
