@@ -86,7 +86,7 @@ public final class CoreConfigMapping {
 	}
 
 	static FlowWaitConfig flowWait(SchedulerProperties.Fallback p) {
-		return new FlowWaitConfig(p.getWaitBudgetFactor(), p.getMinWaitBudget().toNanos());
+		return new FlowWaitConfig(p.getWaitBudgetFactor(), p.getMinWaitBudget().toNanos(), p.getOverloadWaitFactor());
 	}
 
 	/**

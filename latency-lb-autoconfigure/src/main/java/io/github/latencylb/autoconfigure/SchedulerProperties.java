@@ -265,6 +265,15 @@ public class SchedulerProperties {
 		@DurationMin(millis = 0)
 		private Duration minWaitBudget = Duration.ofMillis(10);
 
+		/**
+		 * How many wait budgets an existing flow's expected wait at its saturated
+		 * instance must exceed before the instance counts as overloaded rather than
+		 * momentarily full: the request then takes a free permit of another instance, if
+		 * any, instead of waiting towards its queue timeout (the flow stays pinned).
+		 */
+		@DecimalMin("1.0")
+		private double overloadWaitFactor = 10.0;
+
 		public double getLatencyFactor() {
 			return this.latencyFactor;
 		}
@@ -327,6 +336,14 @@ public class SchedulerProperties {
 
 		public void setMinWaitBudget(Duration minWaitBudget) {
 			this.minWaitBudget = minWaitBudget;
+		}
+
+		public double getOverloadWaitFactor() {
+			return this.overloadWaitFactor;
+		}
+
+		public void setOverloadWaitFactor(double overloadWaitFactor) {
+			this.overloadWaitFactor = overloadWaitFactor;
 		}
 
 	}

@@ -111,13 +111,14 @@ class CoreConfigMappingTests {
 		Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("latency-lb.slowness.reference-ratio",
 				"2.5", "latency-lb.slowness.threshold", "6", "latency-lb.slowness.clear-threshold", "1",
 				"latency-lb.slowness.outstanding-factor", "4", "latency-lb.fallback.wait-budget-factor", "3",
-				"latency-lb.services.orders.fallback.min-wait-budget", "50ms")));
+				"latency-lb.services.orders.fallback.min-wait-budget", "50ms",
+				"latency-lb.services.orders.fallback.overload-wait-factor", "4")));
 		SchedulerConfig global = CoreConfigMapping.scheduler(binder, null);
 		assertThat(global.cusum()).isEqualTo(new CusumConfig(2.5, 6, 1, CusumConfig.ofDefaults().minLogRatio(),
 				CusumConfig.ofDefaults().maxLogRatio(), 4));
-		assertThat(global.flowWait()).isEqualTo(new FlowWaitConfig(3, 10_000_000L));
+		assertThat(global.flowWait()).isEqualTo(new FlowWaitConfig(3, 10_000_000L, 10));
 		assertThat(CoreConfigMapping.scheduler(binder, "orders").flowWait())
-			.isEqualTo(new FlowWaitConfig(3, 50_000_000L));
+			.isEqualTo(new FlowWaitConfig(3, 50_000_000L, 4));
 	}
 
 	@Test

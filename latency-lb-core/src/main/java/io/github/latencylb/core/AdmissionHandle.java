@@ -46,4 +46,13 @@ public interface AdmissionHandle {
 		return 0;
 	}
 
+	/**
+	 * Return how many requests the instance serves at once (its permits); {@code 0} when
+	 * unknown (the scheduler then takes its requests in flight).
+	 * @return the permits
+	 */
+	default int permits() {
+		return 0;
+	}
+
 }

@@ -40,6 +40,15 @@ public interface AdmissionView {
 	int queueLength(String instanceId);
 
 	/**
+	 * Return how many requests an instance serves at once (its permits).
+	 * @param instanceId the instance
+	 * @return the permits, {@code 0} when unknown
+	 */
+	default int permits(String instanceId) {
+		return 0;
+	}
+
+	/**
 	 * Return whether an instance is saturated: no free permit and requests waiting.
 	 * @param instanceId the instance
 	 * @return whether new work should go elsewhere if it can
@@ -72,6 +81,11 @@ public interface AdmissionView {
 			@Override
 			public int queueLength() {
 				return view.queueLength(instanceId);
+			}
+
+			@Override
+			public int permits() {
+				return view.permits(instanceId);
 			}
 
 		};

@@ -38,8 +38,10 @@ public enum DecisionReason {
 	 * candidates first, then any fit instance). When none has one, the request is named
 	 * the saturated instance itself: it then waits, like a keyless request, for the first
 	 * permit that frees on any fit instance (the service queue), not in that instance's
-	 * own queue. A flow with one request at a time never overflows: it waits at its
-	 * instance while that instance is healthy, however long the burst.
+	 * own queue. A flow with one request at a time overflows only from an overloaded
+	 * instance (its expected wait there over {@code overloadFactor} wait budgets, see
+	 * {@link HotFlowOverflow}), and then only to a free permit: it waits out bursts at
+	 * its healthy instance.
 	 */
 	OVERFLOW("overflow"),
 

@@ -125,17 +125,22 @@ final class FlowRouter {
 			}
 			this.pinListener.placed(keyHash, current.id, true);
 		}
-		// Only a hot flow's excess leaves a healthy instance: a flow with one request at
-		// a
-		// time waits out a burst at its instance, however long the queue (its budget
-		// only keeps new flows off an overloaded home; a slow home moves the flow).
-		if (!current.slow && current.admission().saturated() && this.homeWait.decide(topology, current, keyHash, config,
-				now) == HotFlowOverflow.Verdict.OVERFLOW_HOT) {
+		// Only a hot flow's excess leaves a healthy instance: a flow with one request
+		// at a time waits out a burst at its instance (its budget only keeps new flows
+		// off a busy home; a slow home moves the flow), unless the instance is
+		// overloaded.
+		HotFlowOverflow.Verdict verdict = (!current.slow && current.admission().saturated())
+				? this.homeWait.decide(topology, current, keyHash, config, now) : HotFlowOverflow.Verdict.WAIT;
+		boolean hot = verdict == HotFlowOverflow.Verdict.OVERFLOW_HOT;
+		if (hot || verdict == HotFlowOverflow.Verdict.OVERFLOW_OVERLOADED) {
 			InstanceStats overflow = this.fallback.overflow(topology, keyHash, current, excluded, config, now);
-			// With no free permit elsewhere the excess is named home: it waits for the
-			// first permit of any fit instance (the gateway's service queue).
-			return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
-					keyHash);
+			if (overflow != null || hot) {
+				// With no free permit elsewhere a hot flow's excess is named home: it
+				// waits for the first permit of any fit instance (the gateway's service
+				// queue); a request at an overloaded home waits there.
+				return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
+						keyHash);
+			}
 		}
 		if (!pin.home()) {
 			this.pinListener.used(keyHash, current.id);

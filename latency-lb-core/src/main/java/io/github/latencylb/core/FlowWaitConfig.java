@@ -8,8 +8,12 @@ package io.github.latencylb.core;
  * healthy instance)
  * @param minBudgetNanos the least wait budget, whatever the fleet's latency (so a cold
  * fleet with no samples still waits out a burst)
+ * @param overloadFactor how many budgets an existing flow's expected wait at its instance
+ * must exceed before the instance counts as overloaded rather than momentarily full: the
+ * request then takes a free permit of another fit instance, if any, rather than wait
+ * towards its queue timeout (the flow stays pinned)
  */
-public record FlowWaitConfig(double budgetFactor, long minBudgetNanos) {
+public record FlowWaitConfig(double budgetFactor, long minBudgetNanos, double overloadFactor) {
 
 	/**
 	 * Validate the knobs.
@@ -18,14 +22,17 @@ public record FlowWaitConfig(double budgetFactor, long minBudgetNanos) {
 		ConfigChecks.check(budgetFactor >= 0 && Double.isFinite(budgetFactor), "waitBudgetFactor", budgetFactor,
 				"finite and at least 0");
 		ConfigChecks.check(minBudgetNanos >= 0, "minWaitBudget", minBudgetNanos + "ns", "zero or positive");
+		ConfigChecks.check(overloadFactor >= 1 && Double.isFinite(overloadFactor), "overloadWaitFactor", overloadFactor,
+				"finite and at least 1");
 	}
 
 	/**
-	 * Return the defaults: a budget of 2x the fleet's p95, at least 10 ms.
+	 * Return the defaults: a budget of 2x the fleet's p95, at least 10 ms; an instance is
+	 * overloaded for an existing flow past 10 budgets of expected wait.
 	 * @return the defaults
 	 */
 	public static FlowWaitConfig ofDefaults() {
-		return new FlowWaitConfig(2.0, 10_000_000L);
+		return new FlowWaitConfig(2.0, 10_000_000L, 10.0);
 	}
 
 }

@@ -6,11 +6,11 @@ package io.github.latencylb.core;
  * flight on every instance (their {@link FlowInflightCounts}: at home and what it spilt
  * elsewhere), the permits of the home shared among the flows in flight there and the
  * requests waiting (at least one, as the instance is saturated; a flow with one request
- * in flight is never over its share), with the instance's requests in flight as its
- * concurrency (leases start once a permit is granted, so a saturated instance's requests
- * in flight are its permits), its windowed median (else decaying average, else the
- * fleet's median) as its service time, and a budget from the {@link FleetLatency} p95.
- * Thread-safe.
+ * in flight is never over its share), with the instance's permits as its concurrency
+ * (else its requests in flight: leases start once a permit is granted, so a saturated
+ * instance's requests in flight are its permits, but lag them at the start of a burst),
+ * its windowed median (else decaying average, else the fleet's median) as its service
+ * time, and a budget from the {@link FleetLatency} p95. Thread-safe.
  */
 final class HomeWait {
 
@@ -46,8 +46,9 @@ final class HomeWait {
 		// Saturated: at least one request waits, and each waiting request competes for a
 		// share of the permits as much as each flow in flight does.
 		int waiting = Math.max(1, home.admission().queueLength());
-		return rule.decide(inflight(topology, keyHash), home.flows.flows() + waiting, Math.max(1, home.inflight.get()),
-				waiting - 1, service, this.fleet.p95Nanos());
+		int concurrency = Math.max(1, Math.max(home.admission().permits(), home.inflight.get()));
+		return rule.decide(inflight(topology, keyHash), home.flows.flows() + waiting, concurrency, waiting - 1, service,
+				this.fleet.p95Nanos());
 	}
 
 	/**

@@ -8,9 +8,12 @@ package io.github.latencylb.core;
  * than {@code max(1, concurrency / flowsInFlight)}: in practice more than one request.
  * Any other flow waits. Its expected wait, {@code (queuePosition + 1) x serviceTime /
  * concurrency}, against its latency budget, {@code max(minBudget, budgetFactor x
- * fleetP95)}, tells whether the home is overloaded for it
+ * fleetP95)}, tells whether the home is too busy for it
  * ({@link Verdict#OVERFLOW_OVER_BUDGET}): the scheduler then places a new flow elsewhere,
- * but an existing flow still waits at its healthy home. Stateless and thread-safe.
+ * but an existing flow still waits at its healthy home, unless the wait exceeds
+ * {@code overloadFactor} budgets ({@link Verdict#OVERFLOW_OVERLOADED}): the home is then
+ * overloaded, not momentarily full, and the request takes a free permit elsewhere rather
+ * than wait towards its queue timeout. Stateless and thread-safe.
  */
 public final class HotFlowOverflow {
 
@@ -51,8 +54,13 @@ public final class HotFlowOverflow {
 		if (flowInflight > fairShare) {
 			return Verdict.OVERFLOW_HOT;
 		}
-		return (expectedWaitNanos(concurrency, queuePosition, serviceNanos) <= budgetNanos(fleetP95Nanos))
-				? Verdict.WAIT : Verdict.OVERFLOW_OVER_BUDGET;
+		long wait = expectedWaitNanos(concurrency, queuePosition, serviceNanos);
+		long budget = budgetNanos(fleetP95Nanos);
+		if (wait <= budget) {
+			return Verdict.WAIT;
+		}
+		return (wait > this.config.overloadFactor() * budget) ? Verdict.OVERFLOW_OVERLOADED
+				: Verdict.OVERFLOW_OVER_BUDGET;
 	}
 
 	/**
@@ -88,14 +96,21 @@ public final class HotFlowOverflow {
 		OVERFLOW_HOT,
 
 		/**
-		 * The expected wait exceeds the flow's budget (home overloaded): a new flow is
-		 * placed elsewhere, an existing one waits.
+		 * The expected wait exceeds the flow's budget (home busy): a new flow is placed
+		 * elsewhere, an existing one waits.
 		 */
-		OVERFLOW_OVER_BUDGET;
+		OVERFLOW_OVER_BUDGET,
 
 		/**
-		 * Return whether the home is not for this request: a hot flow's excess, or a new
-		 * flow over its budget.
+		 * The expected wait exceeds {@code overloadFactor} budgets (home overloaded): a
+		 * new flow is placed elsewhere, an existing one's request takes a free permit
+		 * elsewhere if there is one.
+		 */
+		OVERFLOW_OVERLOADED;
+
+		/**
+		 * Return whether the home is not for this request: a hot flow's excess, a new
+		 * flow over its budget, or any request at an overloaded home.
 		 * @return whether it overflows
 		 */
 		public boolean overflows() {

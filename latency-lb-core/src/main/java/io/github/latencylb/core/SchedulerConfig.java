@@ -174,6 +174,8 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 		public double waitBudgetFactor;
 		/** Least wait budget of a flow: {@link FlowWaitConfig#minBudgetNanos()}. */
 		public Duration minWaitBudget;
+		/** Budgets of wait past which an instance is overloaded: {@link FlowWaitConfig#overloadFactor()}. */
+		public double overloadWaitFactor;
 		// @formatter:on
 
 		private final CusumConfig cusum;
@@ -209,6 +211,7 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 			this.cusumOutstandingFactor = c.cusum().outstandingFactor();
 			this.waitBudgetFactor = c.flowWait().budgetFactor();
 			this.minWaitBudget = Duration.ofNanos(c.flowWait().minBudgetNanos());
+			this.overloadWaitFactor = c.flowWait().overloadFactor();
 		}
 
 		/**
@@ -229,7 +232,8 @@ public record SchedulerConfig(RingConfig ring, BoundedLoadConfig boundedLoad, La
 					this.refreshInterval,
 					new CusumConfig(this.cusumReferenceRatio, this.cusumThreshold, this.cusumClearThreshold,
 							this.cusum.minLogRatio(), this.cusum.maxLogRatio(), this.cusumOutstandingFactor),
-					new FlowWaitConfig(this.waitBudgetFactor, ConfigChecks.nanos(this.minWaitBudget, "minWaitBudget")));
+					new FlowWaitConfig(this.waitBudgetFactor, ConfigChecks.nanos(this.minWaitBudget, "minWaitBudget"),
+							this.overloadWaitFactor));
 		}
 
 	}

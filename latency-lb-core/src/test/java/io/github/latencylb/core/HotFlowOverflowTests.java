@@ -51,6 +51,20 @@ class HotFlowOverflowTests {
 	}
 
 	@Test
+	void waitBeyondTenBudgetsShouldFindTheInstanceOverloaded() {
+		// Budget 2 x 30 = 60 ms; 10 budgets 600 ms: (119 + 1) x 20 / 4 = 600 ms is not
+		// past it, (120 + 1) x 20 / 4 = 605 ms is.
+		assertThat(this.rule.decide(0, 4, 4, 119, 20 * MS, 30 * MS)).isEqualTo(Verdict.OVERFLOW_OVER_BUDGET);
+		Verdict verdict = this.rule.decide(0, 4, 4, 120, 20 * MS, 30 * MS);
+		assertThat(verdict).isEqualTo(Verdict.OVERFLOW_OVERLOADED);
+		assertThat(verdict.overflows()).isTrue();
+		// A smaller factor finds it overloaded sooner.
+		HotFlowOverflow strict = new HotFlowOverflow(new FlowWaitConfig(2.0, 10 * MS, 2.0));
+		assertThat(strict.decide(0, 4, 4, 23, 20 * MS, 30 * MS)).isEqualTo(Verdict.OVERFLOW_OVER_BUDGET);
+		assertThat(strict.decide(0, 4, 4, 24, 20 * MS, 30 * MS)).isEqualTo(Verdict.OVERFLOW_OVERLOADED);
+	}
+
+	@Test
 	void unknownFleetLatencyShouldFallBackToTheMinimumBudget() {
 		assertThat(this.rule.budgetNanos(0)).isEqualTo(10 * MS);
 		assertThat(this.rule.budgetNanos(-1)).isEqualTo(10 * MS);
@@ -62,8 +76,11 @@ class HotFlowOverflowTests {
 
 	@Test
 	void badConfigShouldBeRejected() {
-		assertThatIllegalArgumentException().isThrownBy(() -> new FlowWaitConfig(-1, 0));
-		assertThatIllegalArgumentException().isThrownBy(() -> new FlowWaitConfig(1, -1));
+		assertThatIllegalArgumentException().isThrownBy(() -> new FlowWaitConfig(-1, 0, 10));
+		assertThatIllegalArgumentException().isThrownBy(() -> new FlowWaitConfig(1, -1, 10));
+		assertThatIllegalArgumentException().isThrownBy(() -> new FlowWaitConfig(1, 0, 0.5))
+			.withMessageStartingWith("overloadWaitFactor ");
+		assertThatIllegalArgumentException().isThrownBy(() -> new FlowWaitConfig(1, 0, Double.POSITIVE_INFINITY));
 	}
 
 }

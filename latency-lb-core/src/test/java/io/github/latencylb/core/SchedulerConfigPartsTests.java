@@ -39,7 +39,7 @@ class SchedulerConfigPartsTests {
 		});
 		assertThat(changed.cusum().threshold()).isEqualTo(6);
 		assertThat(changed.cusum().clearThreshold()).isEqualTo(2.5);
-		assertThat(changed.flowWait()).isEqualTo(new FlowWaitConfig(2.0, 30_000_000L));
+		assertThat(changed.flowWait()).isEqualTo(new FlowWaitConfig(2.0, 30_000_000L, 10.0));
 		assertThatIllegalArgumentException().isThrownBy(() -> defaults.with((b) -> b.cusumClearThreshold = 5))
 			.withMessageStartingWith("cusumClearThreshold ");
 		assertThatIllegalArgumentException().isThrownBy(() -> defaults.with((b) -> b.minWaitBudget = null))

@@ -83,7 +83,7 @@ class SchedulerFlowWaitTests {
 	}
 
 	@Test
-	void flowWhoseExpectedWaitExceedsItsBudgetShouldStillWaitAtItsHealthyHome() {
+	void flowShouldWaitAtItsHealthyHomePastItsBudgetAndLeaveOnlyAnOverloadedOne() {
 		// 100 ms everywhere: the fleet's p95 is 100 ms, a flow's budget 200 ms.
 		for (String id : IDS) {
 			Set<String> others = new HashSet<>(IDS);
@@ -101,14 +101,24 @@ class SchedulerFlowWaitTests {
 		// One waiting: about 100 ms, within the budget.
 		this.admission.queues.put(home, 1);
 		assertThat(this.scheduler.chooseForFlow(this.key, Set.of()).instanceId()).isEqualTo(home);
-		// 50 waiting: about 5 s, over it, and every other instance has a free permit:
-		// a flow with one request at a time still never leaves its healthy home.
-		this.admission.queues.put(home, 50);
+		// 5 waiting (nothing in flight: one request at a time): about 600 ms, over it,
+		// and every other instance has a free permit: a flow with one request at a time
+		// still does not leave its healthy home.
+		this.admission.queues.put(home, 5);
 		Decision next = this.scheduler.chooseForFlow(this.key, Set.of());
 		assertThat(next.instanceId()).isEqualTo(home);
 		assertThat(next.reason()).isNotEqualTo(DecisionReason.OVERFLOW);
 		assertThat(next.moveCause()).isNull();
 		assertThat(this.scheduler.counters().decisions(DecisionReason.OVERFLOW)).isZero();
+		// 50 waiting: about 5.1 s, over 10 budgets (2 s): the home is overloaded, not
+		// momentarily full; this request takes a free permit elsewhere, the flow stays.
+		this.admission.queues.put(home, 50);
+		Decision overloaded = this.scheduler.chooseForFlow(this.key, Set.of());
+		assertThat(overloaded.instanceId()).isNotEqualTo(home);
+		assertThat(overloaded.reason()).isEqualTo(DecisionReason.OVERFLOW);
+		assertThat(overloaded.moveCause()).isNull();
+		this.admission.clear();
+		assertThat(this.scheduler.chooseForFlow(this.key, Set.of()).instanceId()).isEqualTo(home);
 	}
 
 	@Test

@@ -165,8 +165,8 @@ class SchedulerHotFlowSpillTests {
 		this.clock.advanceNanos(this.config.refreshInterval().toNanos() + 1);
 		this.scheduler.chooseForFlow(this.key, Set.of());
 		IDS.forEach(this.admission::saturate);
-		// 50 waiting: about 5 s, over the budget, but every instance is full.
-		this.admission.queues.put(this.home, 50);
+		// 5 waiting: about 600 ms, over the budget (not 10 budgets), every instance full.
+		this.admission.queues.put(this.home, 5);
 		Decision decision = this.scheduler.chooseForFlow(this.key, Set.of());
 		assertThat(decision.instanceId()).isEqualTo(this.home);
 		assertThat(decision.reason()).isEqualTo(DecisionReason.HOME);

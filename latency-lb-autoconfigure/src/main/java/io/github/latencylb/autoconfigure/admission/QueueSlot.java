@@ -43,6 +43,12 @@ final class QueueSlot {
 			return (queue != null) ? queue.queueLength() : 0;
 		}
 
+		@Override
+		public int permits() {
+			PriorityAdmissionQueue queue = this.slot.queue;
+			return (queue != null) ? queue.pool().maxPermits() : 0;
+		}
+
 	}
 
 	/**
@@ -73,6 +79,12 @@ final class QueueSlot {
 		public int queueLength(String instanceId) {
 			PriorityAdmissionQueue queue = this.registry.find(this.serviceId, instanceId);
 			return (queue != null) ? queue.queueLength() : 0;
+		}
+
+		@Override
+		public int permits(String instanceId) {
+			PriorityAdmissionQueue queue = this.registry.find(this.serviceId, instanceId);
+			return (queue != null) ? queue.pool().maxPermits() : 0;
 		}
 
 		@Override

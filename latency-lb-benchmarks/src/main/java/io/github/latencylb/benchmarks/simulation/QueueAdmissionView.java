@@ -22,4 +22,9 @@ record QueueAdmissionView(Map<String, SimulatedInstance> byId) implements Admiss
 		return this.byId.get(instanceId).queue.queueLength();
 	}
 
+	@Override
+	public int permits(String instanceId) {
+		return this.byId.get(instanceId).permits.maxPermits();
+	}
+
 }
