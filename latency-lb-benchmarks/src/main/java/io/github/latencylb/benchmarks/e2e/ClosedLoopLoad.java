@@ -116,13 +116,16 @@ final class ClosedLoopLoad implements AutoCloseable {
 	}
 
 	/**
-	 * Run {@code action} at {@code seconds} into the run.
+	 * Run {@code action} at {@code seconds} into the run, on a thread of its own: an
+	 * action that blocks (stopping a backend waits up to a second for its dispatcher)
+	 * must not hold the timer that sends the clients' next requests, or they would all
+	 * leave together afterwards, a herd that has nothing to do with the scenario.
 	 * @param seconds when
 	 * @param action what
 	 */
 	void at(double seconds, Runnable action) {
 		long delay = this.startNanos + (long) (seconds * 1e9) - System.nanoTime();
-		this.timer.schedule(action, Math.max(0, delay), TimeUnit.NANOSECONDS);
+		this.timer.schedule(() -> CompletableFuture.runAsync(action), Math.max(0, delay), TimeUnit.NANOSECONDS);
 	}
 
 	/**

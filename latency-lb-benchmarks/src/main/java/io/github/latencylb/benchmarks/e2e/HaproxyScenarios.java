@@ -182,8 +182,8 @@ final class HaproxyScenarios {
 	}
 
 	/**
-	 * Snapshot the gateway's counters of a service at each phase boundary (off the load's
-	 * timer thread) and note each phase's difference.
+	 * Snapshot the gateway's counters of a service at each phase boundary and note each
+	 * phase's difference.
 	 * @param load the run
 	 * @param gateway the gateway's base URL, or {@code null} for none
 	 * @param service the service id
@@ -198,8 +198,7 @@ final class HaproxyScenarios {
 		for (double bound : bounds) {
 			CompletableFuture<Map<String, Double>> snapshot = new CompletableFuture<>();
 			snapshots.add(snapshot);
-			load.at(bound, () -> CompletableFuture.supplyAsync(() -> GatewayCounters.snapshot(gateway, service))
-				.thenAccept(snapshot::complete));
+			load.at(bound, () -> snapshot.complete(GatewayCounters.snapshot(gateway, service)));
 		}
 		CompletableFuture.allOf(snapshots.toArray(CompletableFuture[]::new)).thenRun(() -> {
 			for (int i = 0; i < names.length; i++) {
