@@ -9,7 +9,8 @@
 #
 # Usage: latency-lb-benchmarks/e2e/haproxy-compare.sh [scale=1] [warm-up-seconds=40] [scenarios=surge,steady,hot,hetero]
 #        (scale multiplies every scenario's duration; below 1 for a quick trial only; the gateway's
-#        decision counters of each phase follow the table)
+#        decision counters of each phase follow the table; HAPROXY_COMPARE_JAVA_OPTS=-Dhaproxy-compare.tails=true
+#        also prints the slowest 1% of each steady/degrade/stop window to stderr)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCALE=${1:-1}
@@ -53,7 +54,7 @@ for port in $SURGE_GATEWAY_PORT $GATEWAY_PORT; do
 done
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(haproxy -v | head -1)" | tee "$OUT/summary.md"
-timeout 900 java -Xmx1g -cp "$CP" "$MAIN" run "http://127.0.0.1:$SURGE_GATEWAY_PORT" "http://127.0.0.1:$GATEWAY_PORT" \
+timeout 900 java -Xmx1g ${HAPROXY_COMPARE_JAVA_OPTS:-} -cp "$CP" "$MAIN" run "http://127.0.0.1:$SURGE_GATEWAY_PORT" "http://127.0.0.1:$GATEWAY_PORT" \
 	http://127.0.0.1 "$HAPROXY_FIRST_PORT" "$SCALE" "$WARMUP" "$SCENARIOS" | tee -a "$OUT/summary.md"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.md"
 # What each gateway's schedulers decided, per service (one per scenario): decisions by reason, flow

@@ -97,6 +97,10 @@ final class HaproxyScenarios {
 		SampleStats before = SampleStats.of(samples, "session", from, degrade);
 		SampleStats during = SampleStats.of(samples, "session", degrade, stop);
 		SampleStats after = SampleStats.of(samples, "session", stop, end);
+		if (Boolean.getBoolean("haproxy-compare.tails")) {
+			System.err.print(before.tail(target + " steady", 0.01) + during.tail(target + " degrade", 0.01)
+					+ after.tail(target + " stop", 0.01));
+		}
 		Map<String, String> figures = new LinkedHashMap<>();
 		figures.put("steady: session requests off their usual instance",
 				SampleStats.percent(before.offUsualInstance()));

@@ -1,5 +1,6 @@
 package io.github.latencylb.benchmarks.e2e;
 
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,6 +58,28 @@ final class SampleStats {
 		}
 		int rank = (int) Math.ceil(p / 100 * millis.length);
 		return millis[Math.min(millis.length - 1, Math.max(0, rank - 1))];
+	}
+
+	/**
+	 * Describe the slowest answered requests (with {@code -Dhaproxy-compare.tails=true}):
+	 * when each was sent, by which instance it was served and how long it took, to tell
+	 * where a window's tail comes from.
+	 * @param label what the window is
+	 * @param share the share of the slowest requests, for example {@code 0.01}
+	 * @return one line per request, slowest first
+	 */
+	String tail(String label, double share) {
+		List<Sample> answered = this.samples.stream()
+			.filter(Sample::ok)
+			.sorted(Comparator.comparingDouble(Sample::millis).reversed())
+			.toList();
+		int n = (int) Math.ceil(answered.size() * share);
+		StringBuilder text = new StringBuilder(label + ": slowest " + n + " of " + answered.size() + "\n");
+		for (Sample sample : answered.subList(0, Math.min(n, answered.size()))) {
+			text.append(String.format(Locale.ROOT, "  sent %.2f s, %s, %.0f ms, session %d%n", sample.sentAt(),
+					sample.instance(), sample.millis(), sample.session()));
+		}
+		return text.toString();
 	}
 
 	/**
