@@ -21,13 +21,13 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Issue 8's flow-table target, the table alone: a lookup of a known flow in the core's
  * {@link FlowTable} (bounded at 1,000,000 flows, the starter's default {@code max-flows};
- * the lookup a keyed request makes, which also counts a use and renews the idle
- * deadline) against a get from a bare {@link ConcurrentHashMap} holding the same keys, in
- * the same run. Both states are set up the same way: the flow-key hashes of the whole-
- * decision benchmark (seed 42), mixed with a service seed as the scheduler does, placed
- * in rounds until the table stops growing; the lookups then visit only the keys the table
- * tracks (the map holds exactly those), in the same scattered order. The set-up prints
- * how many are tracked. The target is a ratio of at most 3.
+ * the lookup a keyed request makes, which also counts a use and renews the idle deadline)
+ * against a get from a bare {@link ConcurrentHashMap} holding the same keys, in the same
+ * run. Both states are set up the same way: the flow-key hashes of the whole- decision
+ * benchmark (seed 42), mixed with a service seed as the scheduler does, placed in rounds
+ * until the table stops growing; the lookups then visit only the keys the table tracks
+ * (the map holds exactly those), in the same scattered order. The set-up prints how many
+ * are tracked. The target is a ratio of at most 3.
  * <p>
  * In the core's package because the table's lookup is not public API.
  */
