@@ -225,7 +225,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		// Publish the id map before the scheduler can return a new id.
 		known = new Known(instances, byId, ids, weights);
 		this.known = known;
-		if (this.scheduler.updateInstances(weighted) && logger.isInfoEnabled()) {
+		boolean changed = this.scheduler.updateInstances(weighted);
+		known.applied = true;
+		if (changed && logger.isInfoEnabled()) {
 			logger.info("latency-lb: service '" + this.serviceId + "' now has instances " + byId.keySet());
 		}
 		return known;
@@ -242,25 +244,46 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	/**
 	 * The last instance list with what was derived from it.
-	 *
-	 * @param source the list
-	 * @param byId its instances by id (the first of each id)
-	 * @param ids the id of each of its instances, in order
-	 * @param weights the weight of each of its instances, in order
 	 */
-	private record Known(List<ServiceInstance> source, Map<String, ServiceInstance> byId, String[] ids, int[] weights) {
+	private static final class Known {
+
+		/** The list. */
+		final List<ServiceInstance> source;
+
+		/** Its instances by id (the first of each id). */
+		final Map<String, ServiceInstance> byId;
+
+		/** The id of each of its instances, in order. */
+		final String[] ids;
+
+		/** The weight of each of its instances, in order. */
+		final int[] weights;
+
+		/**
+		 * Whether the scheduler was given these instances: until then (the map is
+		 * published first) another list must not be taken for already applied.
+		 */
+		volatile boolean applied;
+
+		Known(List<ServiceInstance> source, Map<String, ServiceInstance> byId, String[] ids, int[] weights) {
+			this.source = source;
+			this.byId = byId;
+			this.ids = ids;
+			this.weights = weights;
+		}
 
 		/**
 		 * Whether a list that is another object holds the same instance objects in the
 		 * same order, with the same ids and weights: what a supplier that copies or
 		 * re-filters the list on every request emits. Then nothing derived from it
 		 * changes, and the map and the scheduler's instance set need no rebuilding (which
-		 * allocates and hashes every instance).
+		 * allocates and hashes every instance). Only once the scheduler has these
+		 * instances: before, the caller must give them to it, as for a new list.
 		 * @param instances the new list
 		 * @return whether everything derived from it would be the same
 		 */
 		boolean sameAs(List<ServiceInstance> instances) {
-			if (instances.size() != this.ids.length || this.ids.length == 0) {
+			if (!this.applied || instances.size() != this.ids.length || this.ids.length == 0) {
 				return false;
 			}
 			Iterator<ServiceInstance> known = this.source.iterator();
