@@ -6,8 +6,10 @@
 # tables then show only what ran).
 #
 # With --targets first, it runs only issue 8's two same-run comparisons (a known flow's lookup at
-# 1,000,000 tracked flows against a bare ConcurrentHashMap; keyless choose(Request) against Spring's
-# RoundRobinLoadBalancer), prints their ratios and leaves the docs alone (about 1 minute; more JMH
+# 1,000,000 tracked flows against a bare ConcurrentHashMap of the same keys: in the flow table alone,
+# FlowTableLookupBenchmark, the target's measure, and the whole chooseForFlow decision,
+# FlowLookupBenchmark, an upper bound; keyless choose(Request) against Spring's
+# RoundRobinLoadBalancer), prints their ratios and leaves the docs alone (about 2 minutes; more JMH
 # options may follow, e.g. -f 2 -wi 5 -i 5 for a steadier figure).
 #
 # Usage: latency-lb-benchmarks/run-jmh.sh [JMH options]
@@ -21,7 +23,7 @@ mkdir -p "$OUT"
 if [ "${1:-}" = "--targets" ]; then
 	shift
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	java -cp "$CP" org.openjdk.jmh.Main 'FlowLookupBenchmark|LoadBalancerChooseBenchmark' \
+	java -cp "$CP" org.openjdk.jmh.Main 'FlowTableLookupBenchmark|FlowLookupBenchmark|LoadBalancerChooseBenchmark' \
 		-p flows=0 -p instances=4 -p trackedFlows=1000000 -rf csv -rff "$OUT/targets.csv" "$@" | tee "$OUT/targets.log"
 	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	java -cp "$CP" io.github.latencylb.benchmarks.jmh.JmhReport --targets "$OUT/targets.csv"

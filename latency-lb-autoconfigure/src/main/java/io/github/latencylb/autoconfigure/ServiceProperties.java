@@ -30,7 +30,7 @@ public class ServiceProperties extends SchedulerProperties {
 		 * Most flows remembered by the whole gateway, all services together (only under
 		 * latency-lb.affinity; a per-service value fails start-up). A flow is recorded
 		 * from its second request on; when the table is full, the least used, then least
-		 * recent, flows make room. Each costs at most about 50 bytes of heap.
+		 * recent, flows make room. Each costs at most about 55 bytes of heap.
 		 */
 		@Min(1)
 		@Max(2_147_483_648L)

@@ -6,10 +6,12 @@ import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One lock's share of a {@link FlowTable}: primitive open-addressing arrays (a 64-bit
- * key, an instance reference, an int idle deadline in coarse time and a byte of uses and
- * home flag per slot, at most 75% full), linear probing, deletion by backward shift, and
- * TinyLFU-like admission when full. Thread-safe (one lock).
+ * One lock's share of a {@link FlowTable}: primitive open-addressing arrays (per slot, a
+ * 64-bit key and, next to it in the same array, a word holding the int idle deadline in
+ * coarse time and a byte of uses and home flag, so that a lookup reads one cache line for
+ * both; and an instance reference in a second array; at most 75% full), linear probing,
+ * deletion by backward shift, and TinyLFU-like admission when full. Thread-safe (one
+ * lock).
  */
 final class FlowSegment {
 
@@ -32,15 +34,13 @@ final class FlowSegment {
 
 	private final int maxCapacity;
 
-	private long[] keys = new long[0];
+	/**
+	 * Two longs per slot: the key (0 when empty), then the idle deadline (coarse clock,
+	 * high 32 bits) with the uses (low 4 bits) and the home flag (bit 7).
+	 */
+	private long[] slots = new long[0];
 
 	private InstanceStats[] instances = new InstanceStats[0];
-
-	/** Idle deadline, coarse clock. */
-	private int[] deadlines = new int[0];
-
-	/** Uses (low 4 bits) and the home flag. */
-	private byte[] meta = new byte[0];
 
 	private int count;
 
@@ -68,15 +68,12 @@ final class FlowSegment {
 		if (slot < 0) {
 			return null;
 		}
-		if (expired(slot, now)) {
+		int m = meta(slot);
+		if (now - deadline(slot) > 0) {
 			remove(slot);
 			return null;
 		}
-		this.deadlines[slot] = deadline;
-		int m = this.meta[slot];
-		if ((m & MAX_USES) < MAX_USES) {
-			this.meta[slot] = (byte) (m + 1);
-		}
+		setState(slot, deadline, ((m & MAX_USES) < MAX_USES) ? m + 1 : m);
 		return new FlowTable.Pin(this.instances[slot], (m & HOME_BIT) != 0);
 	}
 
@@ -89,15 +86,14 @@ final class FlowSegment {
 		}
 		if (slot >= 0) {
 			InstanceStats current = this.instances[slot];
-			boolean currentHome = (this.meta[slot] & HOME_BIT) != 0;
+			boolean currentHome = (meta(slot) & HOME_BIT) != 0;
 			if (current != expected) {
 				return new FlowTable.Pin(current, currentHome);
 			}
 			FlowTable.Pin.counter(current, currentHome).decrementAndGet();
 			FlowTable.Pin.counter(target, home).incrementAndGet();
 			this.instances[slot] = target;
-			this.deadlines[slot] = deadline;
-			this.meta[slot] = (byte) ((this.meta[slot] & MAX_USES) | (home ? HOME_BIT : 0));
+			setState(slot, deadline, (meta(slot) & MAX_USES) | (home ? HOME_BIT : 0));
 			return new FlowTable.Pin(target, home);
 		}
 		if (++this.insertionsSinceAging >= AGING_PERIOD * this.maxEntries) {
@@ -112,13 +108,13 @@ final class FlowSegment {
 	}
 
 	synchronized void sweep(int now, int slots) {
-		int capacity = this.keys.length;
+		int capacity = this.instances.length;
 		if (capacity == 0) {
 			return;
 		}
 		for (int n = 0; n < Math.min(slots, capacity); n++) {
 			int slot = this.sweepIndex & (capacity - 1);
-			if (this.keys[slot] != 0 && expired(slot, now)) {
+			if (this.slots[2 * slot] != 0 && expired(slot, now)) {
 				// Backward shift may move another entry here: look at this slot
 				// again.
 				remove(slot);
@@ -129,18 +125,34 @@ final class FlowSegment {
 		}
 	}
 
+	private long key(int slot) {
+		return this.slots[2 * slot];
+	}
+
+	private int deadline(int slot) {
+		return (int) (this.slots[2 * slot + 1] >>> 32);
+	}
+
+	private int meta(int slot) {
+		return (int) this.slots[2 * slot + 1] & 0xFF;
+	}
+
+	private void setState(int slot, int deadline, int meta) {
+		this.slots[2 * slot + 1] = ((long) deadline << 32) | (meta & 0xFF);
+	}
+
 	private boolean expired(int slot, int now) {
-		return now - this.deadlines[slot] > 0;
+		return now - deadline(slot) > 0;
 	}
 
 	private int find(long key) {
-		long[] keys = this.keys;
-		if (keys.length == 0) {
+		long[] slots = this.slots;
+		int mask = (slots.length >>> 1) - 1;
+		if (mask < 0) {
 			return -1;
 		}
-		int mask = keys.length - 1;
 		for (int slot = (int) key & mask;; slot = (slot + 1) & mask) {
-			long k = keys[slot];
+			long k = slots[2 * slot];
 			if (k == key) {
 				return slot;
 			}
@@ -159,13 +171,13 @@ final class FlowSegment {
 	 * @return whether an entry was removed
 	 */
 	private boolean evictFor(long key, int uses, int now) {
-		int mask = this.keys.length - 1;
+		int mask = this.instances.length - 1;
 		int start = ((int) key + ThreadLocalRandom.current().nextInt(VICTIM_SAMPLE)) & mask;
 		int victim = -1;
 		int seen = 0;
 		int sample = Math.min(VICTIM_SAMPLE, this.count);
 		for (int slot = start; seen < sample; slot = (slot + 1) & mask) {
-			if (this.keys[slot] == 0) {
+			if (key(slot) == 0) {
 				continue;
 			}
 			seen++;
@@ -178,7 +190,7 @@ final class FlowSegment {
 			}
 		}
 		boolean expired = expired(victim, now);
-		if (!expired && (this.meta[victim] & MAX_USES) > uses) {
+		if (!expired && (meta(victim) & MAX_USES) > uses) {
 			return false;
 		}
 		if (!expired) {
@@ -189,24 +201,23 @@ final class FlowSegment {
 	}
 
 	private boolean lessValuable(int slot, int than) {
-		int a = this.meta[slot] & MAX_USES;
-		int b = this.meta[than] & MAX_USES;
-		return (a != b) ? a < b : this.deadlines[slot] - this.deadlines[than] < 0;
+		int a = meta(slot) & MAX_USES;
+		int b = meta(than) & MAX_USES;
+		return (a != b) ? a < b : deadline(slot) - deadline(than) < 0;
 	}
 
 	private void insert(long key, InstanceStats target, boolean home, int uses, int deadline) {
-		if ((this.count + 1) * 4L > this.keys.length * 3L) {
+		if ((this.count + 1) * 4L > this.instances.length * 3L) {
 			grow();
 		}
-		int mask = this.keys.length - 1;
+		int mask = this.instances.length - 1;
 		int slot = (int) key & mask;
-		while (this.keys[slot] != 0) {
+		while (key(slot) != 0) {
 			slot = (slot + 1) & mask;
 		}
-		this.keys[slot] = key;
+		this.slots[2 * slot] = key;
 		this.instances[slot] = target;
-		this.deadlines[slot] = deadline;
-		this.meta[slot] = (byte) (uses | (home ? HOME_BIT : 0));
+		setState(slot, deadline, uses | (home ? HOME_BIT : 0));
 		this.count++;
 		FlowTable.Pin.counter(target, home).incrementAndGet();
 	}
@@ -214,36 +225,32 @@ final class FlowSegment {
 	/** Halve every entry's uses, so that flows frequent long ago can be replaced. */
 	private void age() {
 		this.insertionsSinceAging = 0;
-		for (int i = 0; i < this.meta.length; i++) {
-			int m = this.meta[i];
-			this.meta[i] = (byte) ((m & HOME_BIT) | ((m & MAX_USES) >>> 1));
+		for (int slot = 0; slot < this.instances.length; slot++) {
+			int m = meta(slot);
+			setState(slot, deadline(slot), (m & HOME_BIT) | ((m & MAX_USES) >>> 1));
 		}
 	}
 
 	private void grow() {
-		int capacity = Math.max(MIN_CAPACITY, this.keys.length * 2);
+		int capacity = Math.max(MIN_CAPACITY, this.instances.length * 2);
 		if (capacity > this.maxCapacity) {
 			return;
 		}
-		long[] oldKeys = this.keys;
+		long[] oldSlots = this.slots;
 		InstanceStats[] oldInstances = this.instances;
-		int[] oldDeadlines = this.deadlines;
-		byte[] oldMeta = this.meta;
-		this.keys = new long[capacity];
+		this.slots = new long[2 * capacity];
 		this.instances = new InstanceStats[capacity];
-		this.deadlines = new int[capacity];
-		this.meta = new byte[capacity];
 		int mask = capacity - 1;
-		for (int i = 0; i < oldKeys.length; i++) {
-			if (oldKeys[i] != 0) {
-				int slot = (int) oldKeys[i] & mask;
-				while (this.keys[slot] != 0) {
+		for (int i = 0; i < oldInstances.length; i++) {
+			long key = oldSlots[2 * i];
+			if (key != 0) {
+				int slot = (int) key & mask;
+				while (key(slot) != 0) {
 					slot = (slot + 1) & mask;
 				}
-				this.keys[slot] = oldKeys[i];
+				this.slots[2 * slot] = key;
+				this.slots[2 * slot + 1] = oldSlots[2 * i + 1];
 				this.instances[slot] = oldInstances[i];
-				this.deadlines[slot] = oldDeadlines[i];
-				this.meta[slot] = oldMeta[i];
 			}
 		}
 	}
@@ -253,12 +260,12 @@ final class FlowSegment {
 	 * @param slot the slot to empty
 	 */
 	private void remove(int slot) {
-		FlowTable.Pin.counter(this.instances[slot], (this.meta[slot] & HOME_BIT) != 0).decrementAndGet();
+		FlowTable.Pin.counter(this.instances[slot], (meta(slot) & HOME_BIT) != 0).decrementAndGet();
 		this.count--;
-		int mask = this.keys.length - 1;
+		int mask = this.instances.length - 1;
 		int hole = slot;
 		for (int next = (hole + 1) & mask;; next = (next + 1) & mask) {
-			long k = this.keys[next];
+			long k = key(next);
 			if (k == 0) {
 				break;
 			}
@@ -267,17 +274,15 @@ final class FlowSegment {
 			// (hole, next].
 			boolean stays = (hole <= next) ? (hole < ideal && ideal <= next) : (hole < ideal || ideal <= next);
 			if (!stays) {
-				this.keys[hole] = k;
+				this.slots[2 * hole] = k;
+				this.slots[2 * hole + 1] = this.slots[2 * next + 1];
 				this.instances[hole] = this.instances[next];
-				this.deadlines[hole] = this.deadlines[next];
-				this.meta[hole] = this.meta[next];
 				hole = next;
 			}
 		}
-		this.keys[hole] = 0;
+		this.slots[2 * hole] = 0;
+		this.slots[2 * hole + 1] = 0;
 		this.instances[hole] = null;
-		this.deadlines[hole] = 0;
-		this.meta[hole] = 0;
 	}
 
 }

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Bounded table of active flows, shared by the schedulers of every service of a gateway:
  * flow-key hash to the instance that serves it. Only 64-bit key hashes are stored, never
- * raw keys, in primitive open-addressing arrays (about 17 bytes a slot, at most 75% full,
- * so at most 46 bytes per tracked flow once the table has grown), split into segments
+ * raw keys, in primitive open-addressing arrays (about 20 bytes a slot, at most 75% full,
+ * so at most 54 bytes per tracked flow once the table has grown), split into segments
  * with a lock each, plus a doorkeeper of 12 bytes a slot with as many slots as the bound
  * (a power of two, at most 2^22). Thread-safe.
  * <p>
@@ -145,7 +145,8 @@ public final class FlowTable {
 	 * @return the pin, or {@code null}
 	 */
 	@Nullable Pin get(long key, long idleNanos) {
-		return segment(key).get(key, now(), deadline(idleNanos));
+		long nanos = this.clock.nanoTime();
+		return segment(key).get(key, coarse(nanos), deadline(nanos, idleNanos));
 	}
 
 	/**
@@ -165,7 +166,8 @@ public final class FlowTable {
 	 */
 	Pin place(long key, @Nullable InstanceStats expected, InstanceStats target, boolean home, long idleNanos,
 			int uses) {
-		return segment(key).place(key, expected, target, home, uses, now(), deadline(idleNanos));
+		long nanos = this.clock.nanoTime();
+		return segment(key).place(key, expected, target, home, uses, coarse(nanos), deadline(nanos, idleNanos));
 	}
 
 	/**
@@ -177,7 +179,8 @@ public final class FlowTable {
 	 * @return whether the key was seen before
 	 */
 	boolean seenBefore(long key, long idleNanos) {
-		return this.doorkeeper.seenBefore(key, now(), deadline(idleNanos));
+		long nanos = this.clock.nanoTime();
+		return this.doorkeeper.seenBefore(key, coarse(nanos), deadline(nanos, idleNanos));
 	}
 
 	/**
@@ -187,21 +190,28 @@ public final class FlowTable {
 	 */
 	void sweep() {
 		int i = Math.floorMod(this.sweepCursor.getAndIncrement(), this.segments.length);
-		this.segments[i].sweep(now(), 4096);
+		this.segments[i].sweep(coarse(this.clock.nanoTime()), 4096);
 	}
 
 	private FlowSegment segment(long key) {
 		return this.segments[(this.segmentShift == 64) ? 0 : (int) (key >>> this.segmentShift)];
 	}
 
-	private int now() {
-		return (int) (this.clock.nanoTime() >> TIME_SHIFT);
+	private static int coarse(long nanos) {
+		return (int) (nanos >> TIME_SHIFT);
 	}
 
-	private int deadline(long idleNanos) {
+	/**
+	 * The coarse deadline of an entry used at {@code nanos}: one clock reading per
+	 * operation serves both the current coarse time and the deadline.
+	 * @param nanos the current time
+	 * @param idleNanos the idle timeout
+	 * @return the coarse deadline, rounded up so that an entry lives at least its idle
+	 * timeout
+	 */
+	private static int deadline(long nanos, long idleNanos) {
 		long idle = Math.min(Math.max(idleNanos, 1), MAX_IDLE_NANOS);
-		// Rounded up, so that an entry lives at least its idle timeout.
-		return (int) ((this.clock.nanoTime() + idle + (1L << TIME_SHIFT) - 1) >> TIME_SHIFT);
+		return (int) ((nanos + idle + (1L << TIME_SHIFT) - 1) >> TIME_SHIFT);
 	}
 
 	/**

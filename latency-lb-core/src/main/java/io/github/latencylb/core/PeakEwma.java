@@ -7,18 +7,16 @@ package io.github.latencylb.core;
  * value decays towards zero while no sample arrives, so an instance that was slow is
  * probed again after a while.
  * <p>
- * Values are nanoseconds. Thread-safe (updates are synchronized on this object; they are
- * short).
+ * Values are nanoseconds. Thread-safe: updates are synchronized on this object (they are
+ * short) and publish an immutable state, which reads take without a lock (two reads per
+ * keyless decision).
  */
 public final class PeakEwma {
 
 	private final double tauNanos;
 
-	private double cost;
-
-	private long stamp;
-
-	private boolean seen;
+	/** Value and time of the last update; replaced as a whole by each update. */
+	private volatile State state;
 
 	/**
 	 * Create an average with no sample yet.
@@ -30,7 +28,7 @@ public final class PeakEwma {
 			throw new IllegalArgumentException("decay must be positive");
 		}
 		this.tauNanos = decayNanos;
-		this.stamp = nowNanos;
+		this.state = new State(0, nowNanos, false);
 	}
 
 	/**
@@ -39,19 +37,18 @@ public final class PeakEwma {
 	 * @param nowNanos the current time
 	 */
 	public synchronized void observe(long latencyNanos, long nowNanos) {
-		double decayed = decayed(nowNanos);
-		if (!this.seen || latencyNanos > decayed) {
-			this.cost = latencyNanos;
+		State state = this.state;
+		double decayed = decayed(state, nowNanos);
+		double cost;
+		if (!state.seen || latencyNanos > decayed) {
+			cost = latencyNanos;
 		}
 		else {
-			double w = Math.exp(-Math.max(0, nowNanos - this.stamp) / this.tauNanos);
-			this.cost = this.cost * w + latencyNanos * (1 - w);
+			double w = Math.exp(-Math.max(0, nowNanos - state.stamp) / this.tauNanos);
+			cost = state.cost * w + latencyNanos * (1 - w);
 		}
-		this.seen = true;
-		if (nowNanos - this.stamp > 0) {
-			// Compared by difference: nanoTime values may wrap around.
-			this.stamp = nowNanos;
-		}
+		// Compared by difference: nanoTime values may wrap around.
+		this.state = new State(cost, (nowNanos - state.stamp > 0) ? nowNanos : state.stamp, true);
 	}
 
 	/**
@@ -59,13 +56,24 @@ public final class PeakEwma {
 	 * @param nowNanos the current time
 	 * @return the value in nanoseconds, or {@code -1} when no sample was ever recorded
 	 */
-	public synchronized double value(long nowNanos) {
-		return this.seen ? decayed(nowNanos) : -1;
+	public double value(long nowNanos) {
+		State state = this.state;
+		return state.seen ? decayed(state, nowNanos) : -1;
 	}
 
-	private double decayed(long nowNanos) {
-		long idle = Math.max(0, nowNanos - this.stamp);
-		return this.cost * Math.exp(-idle / this.tauNanos);
+	private double decayed(State state, long nowNanos) {
+		long idle = Math.max(0, nowNanos - state.stamp);
+		return state.cost * Math.exp(-idle / this.tauNanos);
+	}
+
+	/**
+	 * The average as of its last update.
+	 *
+	 * @param cost the value, in nanoseconds
+	 * @param stamp the time of the last sample
+	 * @param seen whether a sample was recorded
+	 */
+	private record State(double cost, long stamp, boolean seen) {
 	}
 
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +45,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private final Scheduler scheduler;
 
-	private volatile Known known = new Known(List.of(), Map.of());
+	private volatile Known known = new Known(List.of(), Map.of(), new String[0], new int[0]);
 
 	/** The instances of the last list by id: where a waiting keyless request may go. */
 	private final Function<String, @Nullable ServiceInstance> byId = (id) -> this.known.byId.get(id);
@@ -129,7 +130,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			Set<String> notOffered) {
 		if (instances.isEmpty()) {
 			if (this.empty.compareAndSet(false, true)) {
-				this.known = new Known(instances, Map.of());
+				this.known = new Known(instances, Map.of(), new String[0], new int[0]);
 				this.scheduler.updateInstances(List.of());
 				logger.warn("latency-lb: service '" + this.serviceId
 						+ "' has no instance; requests get 503 until discovery lists one");
@@ -205,21 +206,28 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private Known update(List<ServiceInstance> instances) {
 		Known known = this.known;
-		if (known.source == instances) {
+		if (known.source == instances || known.sameAs(instances)) {
 			return known;
 		}
 		Map<String, ServiceInstance> byId = new HashMap<>();
 		List<WeightedInstance> weighted = new ArrayList<>(instances.size());
+		String[] ids = new String[instances.size()];
+		int[] weights = new int[instances.size()];
+		int i = 0;
 		for (ServiceInstance instance : instances) {
-			String id = InstanceIds.idOf(instance);
-			if (byId.putIfAbsent(id, instance) == null) {
-				weighted.add(new WeightedInstance(id, InstanceIds.weightOf(instance)));
+			ids[i] = InstanceIds.idOf(instance);
+			weights[i] = InstanceIds.weightOf(instance);
+			if (byId.putIfAbsent(ids[i], instance) == null) {
+				weighted.add(new WeightedInstance(ids[i], weights[i]));
 			}
+			i++;
 		}
 		// Publish the id map before the scheduler can return a new id.
-		known = new Known(instances, byId);
+		known = new Known(instances, byId, ids, weights);
 		this.known = known;
-		if (this.scheduler.updateInstances(weighted) && logger.isInfoEnabled()) {
+		boolean changed = this.scheduler.updateInstances(weighted);
+		known.applied = true;
+		if (changed && logger.isInfoEnabled()) {
 			logger.info("latency-lb: service '" + this.serviceId + "' now has instances " + byId.keySet());
 		}
 		return known;
@@ -234,7 +242,62 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		return Collections.emptyMap();
 	}
 
-	private record Known(List<ServiceInstance> source, Map<String, ServiceInstance> byId) {
+	/**
+	 * The last instance list with what was derived from it.
+	 */
+	private static final class Known {
+
+		/** The list. */
+		final List<ServiceInstance> source;
+
+		/** Its instances by id (the first of each id). */
+		final Map<String, ServiceInstance> byId;
+
+		/** The id of each of its instances, in order. */
+		final String[] ids;
+
+		/** The weight of each of its instances, in order. */
+		final int[] weights;
+
+		/**
+		 * Whether the scheduler was given these instances: until then (the map is
+		 * published first) another list must not be taken for already applied.
+		 */
+		volatile boolean applied;
+
+		Known(List<ServiceInstance> source, Map<String, ServiceInstance> byId, String[] ids, int[] weights) {
+			this.source = source;
+			this.byId = byId;
+			this.ids = ids;
+			this.weights = weights;
+		}
+
+		/**
+		 * Whether a list that is another object holds the same instance objects in the
+		 * same order, with the same ids and weights: what a supplier that copies or
+		 * re-filters the list on every request emits. Then nothing derived from it
+		 * changes, and the map and the scheduler's instance set need no rebuilding (which
+		 * allocates and hashes every instance). Only once the scheduler has these
+		 * instances: before, the caller must give them to it, as for a new list.
+		 * @param instances the new list
+		 * @return whether everything derived from it would be the same
+		 */
+		boolean sameAs(List<ServiceInstance> instances) {
+			if (!this.applied || instances.size() != this.ids.length || this.ids.length == 0) {
+				return false;
+			}
+			Iterator<ServiceInstance> known = this.source.iterator();
+			int i = 0;
+			for (ServiceInstance instance : instances) {
+				if (instance != known.next() || !this.ids[i].equals(InstanceIds.idOf(instance))
+						|| this.weights[i] != InstanceIds.weightOf(instance)) {
+					return false;
+				}
+				i++;
+			}
+			return true;
+		}
+
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -167,6 +168,29 @@ class LatencyAwareLoadBalancerTests {
 			.block(Duration.ofSeconds(5))
 			.getServer()
 			.getInstanceId()).isEqualTo(response.getServer().getInstanceId());
+	}
+
+	@Test
+	void aNewListOfTheSameInstancesShouldKeepThemAndAChangedOneShouldBeTakenUp() {
+		DefaultServiceInstance a = new DefaultServiceInstance("a", "svc", "127.0.0.1", 8081, false, new HashMap<>());
+		DefaultServiceInstance b = new DefaultServiceInstance("b", "svc", "127.0.0.1", 8082, false, new HashMap<>());
+		assertThat(this.loadBalancer.choose(List.of(a, b), Map.of()).hasServer()).isTrue();
+		// A copy, as a supplier that filters on every request emits: nothing changes.
+		assertThat(this.loadBalancer.choose(new ArrayList<>(List.of(a, b)), Map.of()).hasServer()).isTrue();
+		assertThat(this.loadBalancer.getInstances()).containsEntry("a", a).containsEntry("b", b);
+		// The same objects, one given a weight in place: the scheduler gets the weight.
+		b.getMetadata().put(InstanceIds.WEIGHT_METADATA_KEY, "3");
+		assertThat(this.loadBalancer.choose(new ArrayList<>(List.of(a, b)), Map.of()).hasServer()).isTrue();
+		assertThat(this.scheduler.snapshot().instances()).filteredOn((instance) -> instance.id().equals("b"))
+			.singleElement()
+			.satisfies((instance) -> assertThat(instance.weight()).isEqualTo(3));
+		// An equal but other object: the load balancer answers with the new one.
+		DefaultServiceInstance a2 = new DefaultServiceInstance("a", "svc", "127.0.0.1", 8081, false, new HashMap<>());
+		assertThat(this.loadBalancer.choose(new ArrayList<>(List.of(a2, b)), Map.of()).hasServer()).isTrue();
+		assertThat(this.loadBalancer.getInstances().get("a")).isSameAs(a2);
+		// Fewer instances: taken up.
+		assertThat(this.loadBalancer.choose(new ArrayList<>(List.of(b)), Map.of()).getServer()).isSameAs(b);
+		assertThat(this.loadBalancer.getInstances()).containsOnlyKeys("b");
 	}
 
 	private String chosenId(List<ServiceInstance> instances, LatencyLbRequestContext context) {

@@ -1,6 +1,7 @@
 package io.github.latencylb.benchmarks.jmh;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +46,13 @@ import org.springframework.util.LinkedMultiValueMap;
  * One {@code choose(Request)} through Spring Cloud LoadBalancer's reactive API, ours
  * ({@link LatencyAwareLoadBalancer}, the scheduler its registry creates) against Spring
  * Cloud's {@link RoundRobinLoadBalancer}, in the same run, on the same instance list (the
- * same list object every time, as behind Spring Cloud's default caching supplier). Ours
- * gets a request of a known flow (a flow-key hash in the request attributes, as the
- * gateway's filter puts it), or a keyless request when {@code flows = 0}; round robin
- * ignores both. Each call subscribes to the {@code Mono} and blocks on the
- * already-available answer, as the gateway's subscription would get it.
+ * same list object every time, as behind Spring Cloud's default caching supplier; with
+ * {@code -p supplier=copying}, a new list of the same instances on every request, as a
+ * supplier that filters per request emits). Ours gets a request of a known flow (a
+ * flow-key hash in the request attributes, as the gateway's filter puts it), or a keyless
+ * request when {@code flows = 0}; round robin ignores both. Each call subscribes to the
+ * {@code Mono} and blocks on the already-available answer, as the gateway's subscription
+ * would get it.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -76,7 +79,19 @@ public class LoadBalancerChooseBenchmark {
 	 * @return the provider
 	 */
 	static ObjectProvider<ServiceInstanceListSupplier> provider(int n) {
+		return provider(n, "cached");
+	}
+
+	/**
+	 * A supplier that emits the same list object every time ({@code cached}) or a new
+	 * list of the same instances every time ({@code copying}).
+	 * @param n the number of instances
+	 * @param mode {@code cached} or {@code copying}
+	 * @return the provider
+	 */
+	static ObjectProvider<ServiceInstanceListSupplier> provider(int n, String mode) {
 		List<ServiceInstance> list = serviceInstances(n);
+		boolean copying = "copying".equals(mode);
 		ServiceInstanceListSupplier supplier = new ServiceInstanceListSupplier() {
 
 			@Override
@@ -86,7 +101,7 @@ public class LoadBalancerChooseBenchmark {
 
 			@Override
 			public Flux<List<ServiceInstance>> get() {
-				return Flux.just(list);
+				return Flux.just(copying ? new ArrayList<>(list) : list);
 			}
 
 		};
@@ -125,6 +140,9 @@ public class LoadBalancerChooseBenchmark {
 		@Param({ "0", "100000", "1000000" })
 		int flows;
 
+		@Param("cached")
+		String supplier;
+
 		LatencyAwareLoadBalancer loadBalancer;
 
 		final Map<String, Object> attributes = new HashMap<>();
@@ -137,7 +155,7 @@ public class LoadBalancerChooseBenchmark {
 
 		@Setup(Level.Trial)
 		public void setUp() {
-			ObjectProvider<ServiceInstanceListSupplier> suppliers = provider(this.instances);
+			ObjectProvider<ServiceInstanceListSupplier> suppliers = provider(this.instances, this.supplier);
 			SchedulerRegistry registry = new SchedulerRegistry((id) -> SchedulerConfig.ofDefaults(), NanoClock.SYSTEM);
 			this.loadBalancer = new LatencyAwareLoadBalancer(suppliers, SERVICE, registry.scheduler(SERVICE));
 			this.request = request(this.attributes);
@@ -158,13 +176,16 @@ public class LoadBalancerChooseBenchmark {
 		@Param({ "4", "32", "256" })
 		int instances;
 
+		@Param("cached")
+		String supplier;
+
 		RoundRobinLoadBalancer loadBalancer;
 
 		Request<RequestDataContext> request;
 
 		@Setup(Level.Trial)
 		public void setUp() {
-			this.loadBalancer = new RoundRobinLoadBalancer(provider(this.instances), SERVICE);
+			this.loadBalancer = new RoundRobinLoadBalancer(provider(this.instances, this.supplier), SERVICE);
 			this.request = request(new HashMap<>());
 		}
 

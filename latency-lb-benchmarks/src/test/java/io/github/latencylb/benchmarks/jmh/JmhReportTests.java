@@ -29,6 +29,22 @@ class JmhReportTests {
 	}
 
 	@Test
+	void tableLookupAloneIsComparedWithItsOwnMapAndTheWholeDecisionStaysBeside() {
+		List<JmhReport.Row> rows = JmhReport.parse(List.of(HEADER,
+				"\"io.x.FlowTableLookupBenchmark.concurrentHashMap\",\"avgt\",1,3,90.0,5.0,\"ns/op\",,,1000000",
+				"\"io.x.FlowTableLookupBenchmark.flowTable\",\"avgt\",1,3,180.0,7.0,\"ns/op\",,,1000000",
+				"\"io.x.FlowLookupBenchmark.concurrentHashMap\",\"avgt\",1,3,100.0,5.0,\"ns/op\",,,1000000",
+				"\"io.x.FlowLookupBenchmark.scheduler\",\"avgt\",1,3,250.0,9.0,\"ns/op\",,,1000000"));
+		String md = JmhReport.targets(rows);
+		assertThat(md)
+			.contains("| known-flow lookup in the flow table alone (`FlowTable.get`) at 1000000 tracked flows "
+					+ "| 180 ± 7 | bare `ConcurrentHashMap` get | 90 ± 5 | 2.00x | 3x |");
+		assertThat(md).contains("| known-flow `chooseForFlow` at 1000000 tracked flows | 250 ± 9 | "
+				+ "bare `ConcurrentHashMap` get | 100 ± 5 | 2.50x | 3x |");
+		assertThat(md.indexOf("`FlowTable.get`")).isLessThan(md.indexOf("`chooseForFlow`"));
+	}
+
+	@Test
 	void noTargetsWithoutTheirBenchmarks() {
 		assertThat(JmhReport.targets(JmhReport.parse(List.of(HEADER)))).isEmpty();
 	}
