@@ -132,14 +132,17 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 		}
 		Duration timeout = Duration.ofNanos(Math.max(1, ticket.deadlineNanos() - start));
 		// suppressCancel: our own cancel() gives the slot back; the future stays ours.
-		return Mono.fromFuture(ticket.granted(), true).timeout(timeout).onErrorMap(TimeoutException.class, (ex) -> {
-			// Expire; if the grant won the race, cancel() hands the permit on.
-			if (!ticket.expire()) {
-				ticket.cancel();
-			}
-			// The request waited its whole queue timeout: it gets its 503, no retry.
-			return new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false);
-		}).map((granted) -> {
+		Mono<Ticket> grant = Mono.fromFuture(ticket.granted(), true)
+			.timeout(timeout)
+			.onErrorMap(TimeoutException.class, (ex) -> {
+				// Expire; if the grant won the race, cancel() hands the permit on.
+				if (!ticket.expire()) {
+					ticket.cancel();
+				}
+				// The request waited its whole queue timeout: it gets its 503, no retry.
+				return new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false);
+			});
+		return GrantResumption.resumeOn(grant, request.getResumeExecutor(), ticket::cancel).map((granted) -> {
 			attempt.holdPermit(ticket::release);
 			long waitedHere = ticket.waitedNanos(this.clock.nanoTime());
 			request.addQueueWait(waitedHere);

@@ -1,17 +1,22 @@
 package io.github.latencylb.autoconfigure.admission;
 
+import java.util.concurrent.Executor;
+
 import io.github.latencylb.autoconfigure.gateway.FlowKeyExtractor;
 import io.github.latencylb.autoconfigure.loadbalancer.LatencyLbRequestContext;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Gives a request's {@link LatencyLbRequestContext} what the load balancer needs to
  * choose and admit its attempts: the flow key ({@link FlowKeyExtractor}), the priority
  * ({@link PriorityClassifier}, unless a route set it), the admission, whether it asks for
- * a WebSocket upgrade, and a hook that tells the context when the response is committed.
+ * a WebSocket upgrade, the request's event loop (where an attempt that waited for its
+ * permit resumes), and a hook that tells the context when the response is committed.
  */
 final class RequestContextPreparer {
 
@@ -55,12 +60,29 @@ final class RequestContextPreparer {
 		}
 		context.setAdmission(this.admission);
 		context.setWebSocket("websocket".equalsIgnoreCase(exchange.getRequest().getHeaders().getUpgrade()));
+		context.setResumeExecutor(eventLoop(exchange));
 		LatencyLbRequestContext committing = context;
 		exchange.getResponse().beforeCommit(() -> {
 			committing.onCommit();
 			return Mono.empty();
 		});
 		return context;
+	}
+
+	/**
+	 * Return the event loop of the request's connection.
+	 * @param exchange the current exchange
+	 * @return the event loop, or {@code null} when the request has no Reactor Netty
+	 * connection (e.g. a mock request)
+	 */
+	static @Nullable Executor eventLoop(ServerWebExchange exchange) {
+		try {
+			Object request = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+			return (request instanceof Connection connection) ? connection.channel().eventLoop() : null;
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
 	}
 
 }

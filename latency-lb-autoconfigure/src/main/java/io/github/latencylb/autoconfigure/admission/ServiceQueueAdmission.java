@@ -93,13 +93,16 @@ final class ServiceQueueAdmission {
 		}
 		Duration timeout = Duration.ofNanos(Math.max(1, waiter.deadlineNanos() - start));
 		// suppressCancel: our own cancel() gives the slot back; the future stays ours.
-		return Mono.fromFuture(waiter.granted(), true).timeout(timeout).onErrorMap(TimeoutException.class, (ex) -> {
-			// Expire; if the grant won the race, cancel() gives the permit back.
-			if (!waiter.expire()) {
-				waiter.cancel();
-			}
-			return new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false);
-		})
+		Mono<ServiceWaiter> grant = Mono.fromFuture(waiter.granted(), true)
+			.timeout(timeout)
+			.onErrorMap(TimeoutException.class, (ex) -> {
+				// Expire; if the grant won the race, cancel() gives the permit back.
+				if (!waiter.expire()) {
+					waiter.cancel();
+				}
+				return new AdmissionRejectedException(AdmissionRejectedException.Cause.TIMEOUT, false);
+			});
+		return GrantResumption.resumeOn(grant, request.getResumeExecutor(), waiter::cancel)
 			.map((granted) -> granted(request, attempt, waiter, decisions, start))
 			.doOnError(AdmissionRejectedException.class,
 					(ex) -> this.rejected.rejected(serviceId, priorityClass, ex.cause()))

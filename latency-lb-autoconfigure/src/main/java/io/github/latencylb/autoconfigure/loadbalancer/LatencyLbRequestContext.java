@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -44,6 +45,8 @@ public final class LatencyLbRequestContext {
 	private long queueWaitedNanos;
 
 	private @Nullable AttemptAdmission admission;
+
+	private @Nullable Executor resumeExecutor;
 
 	private volatile @Nullable LatencyLbResponse attempt;
 
@@ -172,6 +175,24 @@ public final class LatencyLbRequestContext {
 	 */
 	public @Nullable AttemptAdmission getAdmission() {
 		return this.admission;
+	}
+
+	/**
+	 * Set where an attempt that waited for its permit resumes: the request's own event
+	 * loop, as if admitted at once, rather than the thread that freed the permit (another
+	 * request's event loop, inside that request's response).
+	 * @param resumeExecutor the executor, or {@code null} to resume on the freeing thread
+	 */
+	public void setResumeExecutor(@Nullable Executor resumeExecutor) {
+		this.resumeExecutor = resumeExecutor;
+	}
+
+	/**
+	 * Return where an attempt that waited for its permit resumes.
+	 * @return the executor, or {@code null} to resume on the thread that freed the permit
+	 */
+	public @Nullable Executor getResumeExecutor() {
+		return this.resumeExecutor;
 	}
 
 	/**
