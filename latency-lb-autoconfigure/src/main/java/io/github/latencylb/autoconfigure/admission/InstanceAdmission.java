@@ -85,7 +85,7 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 	@Override
 	public Mono<LatencyLbResponse> admit(LatencyLbRequestContext request, LatencyLbResponse attempt) {
 		String serviceId = attempt.getScheduler().serviceId();
-		int priorityClass = request.getPriorityClass();
+		int priorityClass = request.getPriority().getPriorityClass();
 		PriorityAdmissionQueue queue = this.registry.queue(serviceId, attempt.getDecision());
 		if (queue == null) {
 			// The instance left after the load balancer chose it: no queue or bulkhead
@@ -94,7 +94,7 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 			rejected(serviceId, priorityClass, AdmissionRejectedException.Cause.FULL);
 			return Mono.error(new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL));
 		}
-		int offset = request.getPriorityOffset();
+		int offset = request.getPriority().getOffset();
 		if (queue.tryAcquireNow(priorityClass, offset)) {
 			// Fast path, no ticket: admitted at once. The attempt holds the permit from
 			// here on, so that nothing after (a throwing listener or filter) can leak it.
@@ -121,7 +121,7 @@ public class InstanceAdmission implements LatencyLbRequestContext.AttemptAdmissi
 		// A health check over the health-check cap is demoted: it waits as a regular
 		// request, with the regular queue timeout.
 		Ticket ticket = queue.acquire(
-				priorityClass, offset, request.isHealthCheck()
+				priorityClass, offset, request.getPriority().isHealthCheck()
 						? start + Math.max(1, this.healthCheckQueueTimeoutNanos - waited) : regularDeadline,
 				regularDeadline);
 		if (ticket.state() == Ticket.State.GRANTED) {

@@ -55,7 +55,7 @@ final class ServiceQueueAdmission {
 
 	Mono<LatencyLbResponse> admit(LatencyLbRequestContext request, LatencyLbResponse attempt, ServiceQueue service) {
 		String serviceId = attempt.getScheduler().serviceId();
-		int priorityClass = request.getPriorityClass();
+		int priorityClass = request.getPriority().getPriorityClass();
 		long start = this.clock.nanoTime();
 		long waited = request.getQueueWaitedNanos();
 		long regular = this.queueTimeoutNanos - waited;
@@ -80,8 +80,8 @@ final class ServiceQueueAdmission {
 					new AdmissionRejectedException(AdmissionRejectedException.Cause.FULL));
 		}
 		long healthCheck = Math.max(1, this.healthCheckQueueTimeoutNanos - waited);
-		ServiceWaiter waiter = service.join(priorityClass, request.getPriorityOffset(),
-				start + (request.isHealthCheck() ? healthCheck : regular), start + regular, members);
+		ServiceWaiter waiter = service.join(priorityClass, request.getPriority().getOffset(),
+				start + (request.getPriority().isHealthCheck() ? healthCheck : regular), start + regular, members);
 		if (waiter.state() == ServiceWaiter.State.GRANTED) {
 			return Mono.fromCallable(() -> granted(request, attempt, waiter, decisions, start))
 				.doOnError(AdmissionRejectedException.class,
@@ -156,7 +156,7 @@ final class ServiceQueueAdmission {
 		}
 		attempt.holdPermit(waiter::release);
 		request.addQueueWait(waited);
-		this.admitted.admitted(attempt.getScheduler().serviceId(), request.getPriorityClass(), waited);
+		this.admitted.admitted(attempt.getScheduler().serviceId(), request.getPriority().getPriorityClass(), waited);
 		return attempt;
 	}
 

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,7 +44,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private final Scheduler scheduler;
 
-	private volatile Known known = new Known(List.of(), Map.of(), new String[0], new int[0]);
+	private volatile KnownInstances known = new KnownInstances(List.of(), Map.of(), new String[0], new int[0]);
 
 	/** The instances of the last list by id: where a waiting keyless request may go. */
 	private final Function<String, @Nullable ServiceInstance> byId = (id) -> this.known.byId.get(id);
@@ -130,7 +129,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			Set<String> notOffered) {
 		if (instances.isEmpty()) {
 			if (this.empty.compareAndSet(false, true)) {
-				this.known = new Known(instances, Map.of(), new String[0], new int[0]);
+				this.known = new KnownInstances(instances, Map.of(), new String[0], new int[0]);
 				this.scheduler.updateInstances(List.of());
 				logger.warn("latency-lb: service '" + this.serviceId
 						+ "' has no instance; requests get 503 until discovery lists one");
@@ -140,7 +139,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		if (this.empty.get()) {
 			this.empty.set(false);
 		}
-		Known known = update(instances);
+		KnownInstances known = update(instances);
 		LatencyLbRequestContext context = LatencyLbRequestContext.of(attributes);
 		Object key = (context != null) ? null : attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
 		boolean keyed = (context != null) ? context.isKeyed() : key instanceof Long;
@@ -204,8 +203,8 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		return chain;
 	}
 
-	private Known update(List<ServiceInstance> instances) {
-		Known known = this.known;
+	private KnownInstances update(List<ServiceInstance> instances) {
+		KnownInstances known = this.known;
 		if (known.source == instances || known.sameAs(instances)) {
 			return known;
 		}
@@ -223,7 +222,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			i++;
 		}
 		// Publish the id map before the scheduler can return a new id.
-		known = new Known(instances, byId, ids, weights);
+		known = new KnownInstances(instances, byId, ids, weights);
 		this.known = known;
 		boolean changed = this.scheduler.updateInstances(weighted);
 		known.applied = true;
@@ -240,64 +239,6 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			return context.getClientRequest().getAttributes();
 		}
 		return Collections.emptyMap();
-	}
-
-	/**
-	 * The last instance list with what was derived from it.
-	 */
-	private static final class Known {
-
-		/** The list. */
-		final List<ServiceInstance> source;
-
-		/** Its instances by id (the first of each id). */
-		final Map<String, ServiceInstance> byId;
-
-		/** The id of each of its instances, in order. */
-		final String[] ids;
-
-		/** The weight of each of its instances, in order. */
-		final int[] weights;
-
-		/**
-		 * Whether the scheduler was given these instances: until then (the map is
-		 * published first) another list must not be taken for already applied.
-		 */
-		volatile boolean applied;
-
-		Known(List<ServiceInstance> source, Map<String, ServiceInstance> byId, String[] ids, int[] weights) {
-			this.source = source;
-			this.byId = byId;
-			this.ids = ids;
-			this.weights = weights;
-		}
-
-		/**
-		 * Whether a list that is another object holds the same instance objects in the
-		 * same order, with the same ids and weights: what a supplier that copies or
-		 * re-filters the list on every request emits. Then nothing derived from it
-		 * changes, and the map and the scheduler's instance set need no rebuilding (which
-		 * allocates and hashes every instance). Only once the scheduler has these
-		 * instances: before, the caller must give them to it, as for a new list.
-		 * @param instances the new list
-		 * @return whether everything derived from it would be the same
-		 */
-		boolean sameAs(List<ServiceInstance> instances) {
-			if (!this.applied || instances.size() != this.ids.length || this.ids.length == 0) {
-				return false;
-			}
-			Iterator<ServiceInstance> known = this.source.iterator();
-			int i = 0;
-			for (ServiceInstance instance : instances) {
-				if (instance != known.next() || !this.ids[i].equals(InstanceIds.idOf(instance))
-						|| this.weights[i] != InstanceIds.weightOf(instance)) {
-					return false;
-				}
-				i++;
-			}
-			return true;
-		}
-
 	}
 
 }

@@ -121,30 +121,6 @@ public final class LatencyLbRequestContext {
 	}
 
 	/**
-	 * Return the priority class ({@link #getPriority()}).
-	 * @return the class, lower is served first
-	 */
-	public int getPriorityClass() {
-		return this.priority.getPriorityClass();
-	}
-
-	/**
-	 * Return the offset within the priority class ({@link #getPriority()}).
-	 * @return the offset, lower is served first
-	 */
-	public int getPriorityOffset() {
-		return this.priority.getOffset();
-	}
-
-	/**
-	 * Return whether the request is a health check ({@link #getPriority()}).
-	 * @return whether it is one
-	 */
-	public boolean isHealthCheck() {
-		return this.priority.isHealthCheck();
-	}
-
-	/**
 	 * Set whether the request asks for a WebSocket upgrade: its permit is given back once
 	 * the upgrade is answered.
 	 * @param webSocket whether it does

@@ -45,8 +45,8 @@ class RequestContextPreparerTests {
 		assertThat(LatencyLbRequestContext.of(exchange)).isSameAs(context);
 		assertThat(context.isScoped()).isFalse();
 		assertThat(context.isKeyed()).isTrue();
-		assertThat(context.isHealthCheck()).isTrue();
-		assertThat(context.getPriorityClass()).isEqualTo(-2047);
+		assertThat(context.getPriority().isHealthCheck()).isTrue();
+		assertThat(context.getPriority().getPriorityClass()).isEqualTo(-2047);
 		assertThat(context.getAdmission()).isSameAs(this.admission);
 		assertThat(context.isWebSocket()).isFalse();
 	}
@@ -60,9 +60,9 @@ class RequestContextPreparerTests {
 		LatencyLbRequestContext context = this.preparer.prepare(exchange);
 		assertThat(context).isSameAs(scoped);
 		assertThat(context.isKeyed()).isFalse();
-		assertThat(context.getPriorityClass()).isEqualTo(5);
-		assertThat(context.getPriorityOffset()).isEqualTo(2);
-		assertThat(context.isHealthCheck()).isTrue();
+		assertThat(context.getPriority().getPriorityClass()).isEqualTo(5);
+		assertThat(context.getPriority().getOffset()).isEqualTo(2);
+		assertThat(context.getPriority().isHealthCheck()).isTrue();
 	}
 
 	@Test

@@ -74,8 +74,8 @@ class RetryGlobalFilterTests {
 		LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
 		assertThat(context).isNotNull();
 		assertThat(context.isKeyed()).isTrue();
-		assertThat(context.isHealthCheck()).isTrue();
-		assertThat(context.getPriorityClass()).isEqualTo(-2047);
+		assertThat(context.getPriority().isHealthCheck()).isTrue();
+		assertThat(context.getPriority().getPriorityClass()).isEqualTo(-2047);
 		assertThat(context.getAttempt()).isNotNull();
 		// Not scoped to a response body: the attempt ended with the chain.
 		assertThat(context.getAttempt().isEnded()).isTrue();

@@ -123,8 +123,8 @@ class SetPriorityClassGatewayFilterFactoryTests {
 	private static GatewayFilterChain capture(Map<String, Object> seen) {
 		return (exchange) -> {
 			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
-			seen.put("class", context.getPriorityClass());
-			seen.put("offset", context.getPriorityOffset());
+			seen.put("class", context.getPriority().getPriorityClass());
+			seen.put("offset", context.getPriority().getOffset());
 			return Mono.empty();
 		};
 	}
@@ -218,8 +218,8 @@ class SetPriorityClassGatewayFilterFactoryTests {
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
-			this.seen.put(exchange.getRequest().getPath().value(), new Classification(context.getPriorityClass(),
-					context.getPriorityOffset(), context.isHealthCheck()));
+			this.seen.put(exchange.getRequest().getPath().value(), new Classification(context.getPriority().getPriorityClass(),
+					context.getPriority().getOffset(), context.getPriority().isHealthCheck()));
 			return chain.filter(exchange);
 		}
 
