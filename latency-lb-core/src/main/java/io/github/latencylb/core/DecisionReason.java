@@ -40,9 +40,8 @@ public enum DecisionReason {
 	 * permit that frees on any fit instance (the service queue), not in that instance's
 	 * own queue. A flow with one request at a time overflows only from an overloaded
 	 * instance (its expected wait there over {@code overloadFactor} wait budgets, see
-	 * {@link HotFlowOverflow}) or one that lags before any slowness verdict (its requests
-	 * in service much older than everyone else's), and then only to a free permit: it
-	 * waits out bursts at its healthy instance.
+	 * {@link HotFlowOverflow}), and then only to a free permit: it waits out bursts at
+	 * its healthy instance.
 	 */
 	OVERFLOW("overflow"),
 

@@ -128,18 +128,16 @@ final class FlowRouter {
 		// Only a hot flow's excess leaves a healthy instance: a flow with one request
 		// at a time waits out a burst at its instance (its budget only keeps new flows
 		// off a busy home; a slow home moves the flow), unless the instance is
-		// overloaded, or lags (its requests in service aging before any verdict: its
-		// median, hence the expected wait, is not up to date yet).
+		// overloaded.
 		HotFlowOverflow.Verdict verdict = (!current.slow && current.admission().saturated())
 				? this.homeWait.decide(topology, current, keyHash, config, now) : HotFlowOverflow.Verdict.WAIT;
 		boolean hot = verdict == HotFlowOverflow.Verdict.OVERFLOW_HOT;
-		if (hot || verdict == HotFlowOverflow.Verdict.OVERFLOW_OVERLOADED || (!current.slow
-				&& current.admission().saturated() && this.homeWait.lagging(topology, current, config, now))) {
+		if (hot || verdict == HotFlowOverflow.Verdict.OVERFLOW_OVERLOADED) {
 			InstanceStats overflow = this.fallback.overflow(topology, keyHash, current, excluded, config, now);
 			if (overflow != null || hot) {
 				// With no free permit elsewhere a hot flow's excess is named home: it
 				// waits for the first permit of any fit instance (the gateway's service
-				// queue); any other request waits at its instance.
+				// queue); a request at an overloaded instance waits there.
 				return this.counters.decided((overflow != null) ? overflow : current, DecisionReason.OVERFLOW, null,
 						keyHash);
 			}

@@ -52,38 +52,6 @@ final class HomeWait {
 	}
 
 	/**
-	 * Whether an instance lags right now, before any verdict: its oldest request in
-	 * service is older than {@code outstandingFactor} times the larger of the fleet's
-	 * median and the youngest oldest-request age of the other instances with requests in
-	 * service (a stall of the gateway or the machine ages every instance's requests
-	 * alike: no evidence against one). Requests waiting in the gateway's queues are not
-	 * in service: a healthy instance in a burst does not lag.
-	 * @param topology the current instance set
-	 * @param home the instance
-	 * @param config the configuration
-	 * @param nowNanos the time
-	 * @return whether it lags
-	 */
-	boolean lagging(Topology topology, InstanceStats home, SchedulerConfig config, long nowNanos) {
-		long age = home.oldestOutstandingAge(nowNanos);
-		long median = this.fleet.medianNanos();
-		if (age <= 0 || median <= 0) {
-			return false;
-		}
-		long others = Long.MAX_VALUE;
-		for (InstanceStats other : topology.instances.values()) {
-			if (other != home && !other.ejected(nowNanos)) {
-				long otherAge = other.oldestOutstandingAge(nowNanos);
-				if (otherAge > 0) {
-					others = Math.min(others, otherAge);
-				}
-			}
-		}
-		long reference = Math.max(median, (others != Long.MAX_VALUE) ? others : 0);
-		return age > config.cusum().outstandingFactor() * reference;
-	}
-
-	/**
 	 * The flow's requests in flight on the whole instance set: at home, and any excess it
 	 * spilt elsewhere. A hot flow whose home is momentarily held by other flows is still
 	 * over its share, so its next requests do not pile up in the home's queue; a flow

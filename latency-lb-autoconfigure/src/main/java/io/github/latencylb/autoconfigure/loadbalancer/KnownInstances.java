@@ -7,8 +7,8 @@ import java.util.Map;
 import org.springframework.cloud.client.ServiceInstance;
 
 /**
- * The last instance list a {@link LatencyAwareLoadBalancer} saw, with what it derived from
- * it: its instances by id, and their ids and weights in order.
+ * The last instance list a {@link LatencyAwareLoadBalancer} saw, with what it derived
+ * from it: its instances by id, and their ids and weights in order.
  */
 final class KnownInstances {
 
@@ -25,8 +25,8 @@ final class KnownInstances {
 	final int[] weights;
 
 	/**
-	 * Whether the scheduler was given these instances: until then (the map is
-	 * published first) another list must not be taken for already applied.
+	 * Whether the scheduler was given these instances: until then (the map is published
+	 * first) another list must not be taken for already applied.
 	 */
 	volatile boolean applied;
 
@@ -38,12 +38,12 @@ final class KnownInstances {
 	}
 
 	/**
-	 * Whether a list that is another object holds the same instance objects in the
-	 * same order, with the same ids and weights: what a supplier that copies or
-	 * re-filters the list on every request emits. Then nothing derived from it
-	 * changes, and the map and the scheduler's instance set need no rebuilding (which
-	 * allocates and hashes every instance). Only once the scheduler has these
-	 * instances: before, the caller must give them to it, as for a new list.
+	 * Whether a list that is another object holds the same instance objects in the same
+	 * order, with the same ids and weights: what a supplier that copies or re-filters the
+	 * list on every request emits. Then nothing derived from it changes, and the map and
+	 * the scheduler's instance set need no rebuilding (which allocates and hashes every
+	 * instance). Only once the scheduler has these instances: before, the caller must
+	 * give them to it, as for a new list.
 	 * @param instances the new list
 	 * @return whether everything derived from it would be the same
 	 */

@@ -218,8 +218,9 @@ class SetPriorityClassGatewayFilterFactoryTests {
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 			LatencyLbRequestContext context = LatencyLbRequestContext.of(exchange);
-			this.seen.put(exchange.getRequest().getPath().value(), new Classification(context.getPriority().getPriorityClass(),
-					context.getPriority().getOffset(), context.getPriority().isHealthCheck()));
+			this.seen.put(exchange.getRequest().getPath().value(),
+					new Classification(context.getPriority().getPriorityClass(), context.getPriority().getOffset(),
+							context.getPriority().isHealthCheck()));
 			return chain.filter(exchange);
 		}
 
