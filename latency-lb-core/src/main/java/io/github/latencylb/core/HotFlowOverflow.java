@@ -11,9 +11,10 @@ package io.github.latencylb.core;
  * fleetP95)}, tells whether the home is too busy for it
  * ({@link Verdict#OVERFLOW_OVER_BUDGET}): the scheduler then places a new flow elsewhere,
  * but an existing flow still waits at its healthy home, unless the wait exceeds
- * {@code overloadFactor} budgets ({@link Verdict#OVERFLOW_OVERLOADED}): the home is then
- * overloaded, not momentarily full, and the request takes a free permit elsewhere rather
- * than wait towards its queue timeout. Stateless and thread-safe.
+ * {@code overloadFactor} budgets of a known fleet latency
+ * ({@link Verdict#OVERFLOW_OVERLOADED}): the home is then overloaded, not momentarily
+ * full, and the request takes a free permit elsewhere rather than wait towards its queue
+ * timeout. Stateless and thread-safe.
  */
 public final class HotFlowOverflow {
 
@@ -59,7 +60,9 @@ public final class HotFlowOverflow {
 		if (wait <= budget) {
 			return Verdict.WAIT;
 		}
-		return (wait > this.config.overloadFactor() * budget) ? Verdict.OVERFLOW_OVERLOADED
+		// Overloaded only against a known fleet latency: the minimum budget of a fleet
+		// with too few samples is no measure of what the instance can do.
+		return (fleetP95Nanos > 0 && wait > this.config.overloadFactor() * budget) ? Verdict.OVERFLOW_OVERLOADED
 				: Verdict.OVERFLOW_OVER_BUDGET;
 	}
 

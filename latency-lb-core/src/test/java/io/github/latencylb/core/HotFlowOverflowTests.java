@@ -72,6 +72,9 @@ class HotFlowOverflowTests {
 		// (1 + 1) x 20 / 4 = 10 ms fits the 10 ms minimum.
 		assertThat(this.rule.decide(0, 4, 4, 1, 20 * MS, 0)).isEqualTo(Verdict.WAIT);
 		assertThat(this.rule.decide(0, 4, 4, 2, 20 * MS, 0)).isEqualTo(Verdict.OVERFLOW_OVER_BUDGET);
+		// Never overloaded against the minimum budget alone: (1000 + 1) x 20 / 4 = 5 s.
+		assertThat(this.rule.decide(0, 4, 4, 1000, 20 * MS, 0)).isEqualTo(Verdict.OVERFLOW_OVER_BUDGET);
+		assertThat(this.rule.decide(0, 4, 4, 1000, 20 * MS, -1)).isEqualTo(Verdict.OVERFLOW_OVER_BUDGET);
 	}
 
 	@Test
