@@ -94,13 +94,7 @@ class WebSocketPermitEndToEndTests {
 			for (int i = 0; i < 3; i++) {
 				Sinks.Empty<Void> close = Sinks.empty();
 				closers.add(close);
-				sockets.add(HttpClient.create()
-					.websocket()
-					.uri("ws://127.0.0.1:" + this.port + "/ws/echo")
-					.handle((in, out) -> Mono.when(
-							in.receive().asString().doOnNext((text) -> echoed.incrementAndGet()).then(),
-							out.sendString(Mono.just("hello")).then().then(close.asMono()).then(out.sendClose())))
-					.subscribe());
+				sockets.add(echo(close, echoed).subscribe());
 				// One after the other: each upgrade needs the one permit, which an open
 				// WebSocket must not keep (upgrades waiting for it in the queue:
 				// upgradesRacingForOnePermitShouldAllOpen).
@@ -145,14 +139,7 @@ class WebSocketPermitEndToEndTests {
 			for (int i = 0; i < 3; i++) {
 				Sinks.Empty<Void> close = Sinks.empty();
 				closers.add(close);
-				sockets.add(HttpClient.create()
-					.websocket()
-					.uri("ws://127.0.0.1:" + this.port + "/ws/echo")
-					.handle((in, out) -> Mono.when(
-							in.receive().asString().doOnNext((text) -> echoed.incrementAndGet()).then(),
-							out.sendString(Mono.just("hello")).then().then(close.asMono()).then(out.sendClose())))
-					.doOnError((ex) -> failed.incrementAndGet())
-					.subscribe());
+				sockets.add(echo(close, echoed).doOnError((ex) -> failed.incrementAndGet()).subscribe());
 			}
 			// Three upgrades wait for the one permit; it frees and goes to one after the
 			// other, each giving it back at its upgrade.
@@ -199,6 +186,22 @@ class WebSocketPermitEndToEndTests {
 				assertThat(queue.queueLength()).isZero();
 			});
 		});
+	}
+
+	/**
+	 * A WebSocket to the echo route: sends one message, counts each echo, and closes when
+	 * {@code close} completes.
+	 * @param close completes to close the socket
+	 * @param echoed counts the echoes received
+	 * @return the socket's lifetime
+	 */
+	private Mono<Void> echo(Sinks.Empty<Void> close, AtomicInteger echoed) {
+		return HttpClient.create()
+			.websocket()
+			.uri("ws://127.0.0.1:" + this.port + "/ws/echo")
+			.handle((in, out) -> Mono.when(in.receive().asString().doOnNext((text) -> echoed.incrementAndGet()).then(),
+					out.sendString(Mono.just("hello")).then().then(close.asMono()).then(out.sendClose())))
+			.then();
 	}
 
 }
