@@ -19,10 +19,16 @@ final class BoundedLoadCap {
 	 * @return whether the instance is at its cap
 	 */
 	static boolean over(InstanceStats instance, long totalWeight, int totalInflight, BoundedLoadConfig config) {
+		int inflight = instance.inflight.get();
+		if (inflight + 1 <= config.minSlots()) {
+			// Within the floor whatever the cap: the usual case of a lightly loaded
+			// fleet.
+			return false;
+		}
 		double share = (double) instance.weight / totalWeight;
 		long cap = (long) Math.ceil(config.balanceFactor() * (totalInflight + 1) * share);
 		cap = Math.max(cap, config.minSlots());
-		return instance.inflight.get() + 1 > cap;
+		return inflight + 1 > cap;
 	}
 
 }

@@ -62,8 +62,27 @@ public final class PeakEwma {
 	}
 
 	private double decayed(State state, long nowNanos) {
-		long idle = Math.max(0, nowNanos - state.stamp);
-		return state.cost * Math.exp(-idle / this.tauNanos);
+		return state.cost * Math.exp(-decayExponent(state, nowNanos));
+	}
+
+	/**
+	 * The current value as {@code base x exp(-exponent)}: two values compare with one
+	 * {@code exp} of the difference of their exponents (see
+	 * {@link PeakEwmaCost#keylessNoWorse}).
+	 * @return the state of the last update
+	 */
+	State state() {
+		return this.state;
+	}
+
+	/**
+	 * The exponent of the decay since a state's sample.
+	 * @param state the state
+	 * @param nowNanos the current time
+	 * @return {@code idle / tau}, at least 0
+	 */
+	double decayExponent(State state, long nowNanos) {
+		return Math.max(0, nowNanos - state.stamp) / this.tauNanos;
 	}
 
 	/**
@@ -73,7 +92,7 @@ public final class PeakEwma {
 	 * @param stamp the time of the last sample
 	 * @param seen whether a sample was recorded
 	 */
-	private record State(double cost, long stamp, boolean seen) {
+	record State(double cost, long stamp, boolean seen) {
 	}
 
 }

@@ -14,6 +14,9 @@ final class PeakEwmaCost {
 	/** Cost of an instance with no sample while no instance has one. */
 	private static final double UNKNOWN_COST = 1_000_000;
 
+	/** Relative rounding tolerance under which two scores tie. */
+	private static final double TIE = 1 + 1e-12;
+
 	private volatile double defaultCost = -1;
 
 	/**
@@ -61,6 +64,44 @@ final class PeakEwmaCost {
 	 */
 	double keylessScore(InstanceStats instance, double warmth, long nowNanos) {
 		return cost(instance, nowNanos) * (instance.inflight.get() / warmth + 1) / instance.weight;
+	}
+
+	/**
+	 * Whether {@code a}'s {@link #keylessScore} is at most {@code b}'s, with one
+	 * {@code exp} instead of two: {@code ca e^-x x la <= cb e^-y x lb} holds exactly when
+	 * {@code ca x la x e^(y-x) <= cb x lb}. Scores equal within rounding tie, and a tie
+	 * goes to {@code a}.
+	 * @param a an instance
+	 * @param aWarmth its slow-start warmth
+	 * @param b another instance
+	 * @param bWarmth its slow-start warmth
+	 * @param nowNanos the current time
+	 * @return whether {@code a} scores no worse than {@code b}
+	 */
+	boolean keylessNoWorse(InstanceStats a, double aWarmth, InstanceStats b, double bWarmth, long nowNanos) {
+		PeakEwma.State aState = a.ewma.state();
+		PeakEwma.State bState = b.ewma.state();
+		double aLeft = (aState.seen() ? aState.cost() : unseenCost()) * load(a, aWarmth);
+		double bRight = (bState.seen() ? bState.cost() : unseenCost()) * load(b, bWarmth);
+		double aExponent = aState.seen() ? a.ewma.decayExponent(aState, nowNanos) : 0;
+		double bExponent = bState.seen() ? b.ewma.decayExponent(bState, nowNanos) : 0;
+		if (aExponent == bExponent || aLeft == 0) {
+			return aLeft <= bRight;
+		}
+		// Equal scores computed another way differ in their last bits: a tie within
+		// rounding goes to a, as an exact tie does.
+		return aLeft * Math.exp(bExponent - aExponent) <= bRight * TIE;
+	}
+
+	private double unseenCost() {
+		double cost = this.defaultCost;
+		return (cost > 0) ? cost : UNKNOWN_COST;
+	}
+
+	private static double load(InstanceStats instance, double warmth) {
+		int inflight = instance.inflight.get();
+		double load = ((warmth == 1.0) ? inflight : inflight / warmth) + 1;
+		return (instance.weight == 1) ? load : load / instance.weight;
 	}
 
 	/**

@@ -81,7 +81,7 @@ final class PowerOfTwoChoices {
 		if (aTakesPart != bTakesPart) {
 			return aTakesPart ? a : b;
 		}
-		return (this.cost.keylessScore(a, aWarmth, nowNanos) <= this.cost.keylessScore(b, bWarmth, nowNanos)) ? a : b;
+		return this.cost.keylessNoWorse(a, aWarmth, b, bWarmth, nowNanos) ? a : b;
 	}
 
 }

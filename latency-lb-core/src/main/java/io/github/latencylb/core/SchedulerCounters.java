@@ -1,5 +1,6 @@
 package io.github.latencylb.core;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -13,19 +14,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SchedulerCounters {
 
-	private final EnumMap<DecisionReason, LongAdder> decisions = new EnumMap<>(DecisionReason.class);
+	/** By {@link DecisionReason#ordinal()}: an array read, no key check, per decision. */
+	private final LongAdder[] decisions = new LongAdder[DecisionReason.values().length];
 
-	private final EnumMap<MoveCause, LongAdder> moves = new EnumMap<>(MoveCause.class);
+	private final LongAdder[] moves = new LongAdder[MoveCause.values().length];
 
 	private final LongAdder deferredMoves = new LongAdder();
 
 	SchedulerCounters() {
-		for (DecisionReason reason : DecisionReason.values()) {
-			this.decisions.put(reason, new LongAdder());
-		}
-		for (MoveCause cause : MoveCause.values()) {
-			this.moves.put(cause, new LongAdder());
-		}
+		Arrays.setAll(this.decisions, (i) -> new LongAdder());
+		Arrays.setAll(this.moves, (i) -> new LongAdder());
 	}
 
 	/**
@@ -36,9 +34,9 @@ public final class SchedulerCounters {
 	 * @return the decision
 	 */
 	Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause) {
-		this.decisions.get(reason).increment();
+		this.decisions[reason.ordinal()].increment();
 		if (cause != null) {
-			this.moves.get(cause).increment();
+			this.moves[cause.ordinal()].increment();
 		}
 		return new Decision(instance, reason, cause);
 	}
@@ -53,9 +51,9 @@ public final class SchedulerCounters {
 	 * @return the decision
 	 */
 	Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause, long flowHash) {
-		this.decisions.get(reason).increment();
+		this.decisions[reason.ordinal()].increment();
 		if (cause != null) {
-			this.moves.get(cause).increment();
+			this.moves[cause.ordinal()].increment();
 		}
 		return new Decision(instance, reason, cause, true, flowHash);
 	}
@@ -70,7 +68,7 @@ public final class SchedulerCounters {
 	 * @return the count
 	 */
 	public long decisions(DecisionReason reason) {
-		return this.decisions.get(reason).sum();
+		return this.decisions[reason.ordinal()].sum();
 	}
 
 	/**
@@ -79,7 +77,7 @@ public final class SchedulerCounters {
 	 * @return the count
 	 */
 	public long moves(MoveCause cause) {
-		return this.moves.get(cause).sum();
+		return this.moves[cause.ordinal()].sum();
 	}
 
 	/**
@@ -92,13 +90,17 @@ public final class SchedulerCounters {
 
 	Map<DecisionReason, Long> decisionCounts() {
 		Map<DecisionReason, Long> counts = new EnumMap<>(DecisionReason.class);
-		this.decisions.forEach((k, v) -> counts.put(k, v.sum()));
+		for (DecisionReason reason : DecisionReason.values()) {
+			counts.put(reason, decisions(reason));
+		}
 		return counts;
 	}
 
 	Map<MoveCause, Long> moveCounts() {
 		Map<MoveCause, Long> counts = new EnumMap<>(MoveCause.class);
-		this.moves.forEach((k, v) -> counts.put(k, v.sum()));
+		for (MoveCause cause : MoveCause.values()) {
+			counts.put(cause, moves(cause));
+		}
 		return counts;
 	}
 

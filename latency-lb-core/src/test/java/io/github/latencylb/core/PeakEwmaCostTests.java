@@ -5,6 +5,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * {@link PeakEwmaCost}: the fleet median stands in for an instance with no sample, and
@@ -39,6 +40,45 @@ class PeakEwmaCostTests {
 	}
 
 	@Test
+	void keylessComparisonShouldAgreeWithTheScoresItAvoidsComputing() {
+		long decay = this.config.latency().decay().toNanos();
+		// b's sample is one decay older: 8 ms decayed by e^-1 is 2.94 ms, below a's 4 ms.
+		InstanceStats a = observedAt("a", 4_000_000, NOW + decay);
+		InstanceStats b = observedAt("b", 8_000_000, NOW);
+		long now = NOW + decay;
+		assertThat(this.cost.keylessScore(b, 1.0, now)).isCloseTo(8_000_000 * Math.exp(-1), within(1.0));
+		assertThat(this.cost.keylessNoWorse(b, 1.0, a, 1.0, now)).isTrue();
+		assertThat(this.cost.keylessNoWorse(a, 1.0, b, 1.0, now)).isFalse();
+		// One request in flight on b doubles its score past a's.
+		b.inflight.set(1);
+		assertThat(this.cost.keylessNoWorse(b, 1.0, a, 1.0, now)).isFalse();
+		assertThat(this.cost.keylessNoWorse(a, 1.0, b, 1.0, now)).isTrue();
+		// An instance with no sample costs the fleet's lower median undecayed: b's 2.94
+		// ms.
+		InstanceStats fresh = instance("fresh", 1);
+		this.cost.refresh(List.of(a, b, fresh), now);
+		b.inflight.set(0);
+		// Equal scores, one decayed and one not: a tie, which goes to the first drawn.
+		assertThat(this.cost.keylessNoWorse(fresh, 1.0, b, 1.0, now)).isTrue();
+		assertThat(this.cost.keylessNoWorse(b, 1.0, fresh, 1.0, now)).isTrue();
+		b.inflight.set(1);
+		assertThat(this.cost.keylessNoWorse(fresh, 1.0, a, 1.0, now)).isTrue();
+		assertThat(this.cost.keylessNoWorse(a, 1.0, fresh, 1.0, now)).isFalse();
+		// Half warm with one in flight: 2.94 ms x (1 / 0.5 + 1) = 8.83 ms, above a's 4
+		// ms.
+		fresh.inflight.set(1);
+		assertThat(this.cost.keylessNoWorse(fresh, 0.5, a, 1.0, now)).isFalse();
+		assertThat(this.cost.keylessNoWorse(a, 1.0, fresh, 0.5, now)).isTrue();
+		// Weight divides the score: 8 ms decayed to 2.94 ms, 1 in flight, weight 3: 1.96
+		// ms.
+		InstanceStats heavy = new InstanceStats("heavy", 3, NOW, true, this.config);
+		heavy.ewma.observe(8_000_000, NOW);
+		heavy.inflight.set(1);
+		assertThat(this.cost.keylessNoWorse(heavy, 1.0, a, 1.0, now)).isTrue();
+		assertThat(this.cost.keylessNoWorse(a, 1.0, heavy, 1.0, now)).isFalse();
+	}
+
+	@Test
 	void flowScoreShouldUseTheMedianOnceKnownAndTheEffectiveWeight() {
 		InstanceStats a = observed("a", 2_000_000);
 		a.inflight.set(1);
@@ -52,8 +92,12 @@ class PeakEwmaCostTests {
 	}
 
 	private InstanceStats observed(String id, long latencyNanos) {
+		return observedAt(id, latencyNanos, NOW);
+	}
+
+	private InstanceStats observedAt(String id, long latencyNanos, long nowNanos) {
 		InstanceStats s = instance(id, 1);
-		s.ewma.observe(latencyNanos, NOW);
+		s.ewma.observe(latencyNanos, nowNanos);
 		return s;
 	}
 

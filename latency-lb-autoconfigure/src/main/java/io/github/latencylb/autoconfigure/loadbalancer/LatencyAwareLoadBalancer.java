@@ -80,16 +80,20 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		catch (IllegalStateException ex) {
 			return Mono.error(ex);
 		}
+		Map<String, Object> attributes = attributes(request);
+		LatencyLbRequestContext context = LatencyLbRequestContext.of(attributes);
 		if (chain.requestScoped) {
 			// The instance set comes from the request-independent list; this request may
 			// use only what its own list offers (e.g. instances matching its hint).
 			return Mono.zip(chain.supplier.get().next(), chain.supplier.get(request).next())
-				.flatMap((lists) -> begin(choose(lists.getT1(), attributes(request),
-						SupplierChain.notOffered(lists.getT1(), lists.getT2())), request));
+				.flatMap((lists) -> begin(choose(lists.getT1(), attributes, context,
+						SupplierChain.notOffered(lists.getT1(), lists.getT2())), context));
 		}
-		return chain.supplier.get(request)
-			.next()
-			.flatMap((instances) -> begin(choose(instances, attributes(request)), request));
+		Mono<List<ServiceInstance>> instances = chain.supplier.get(request).next();
+		if (context == null) {
+			return instances.map((list) -> choose(list, attributes, null, Set.of()));
+		}
+		return instances.flatMap((list) -> begin(choose(list, attributes, context, Set.of()), context));
 	}
 
 	/**
@@ -97,17 +101,16 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 * chosen instance and counted in flight there before the response is given to
 	 * Gateway.
 	 * @param response the scheduler's choice
-	 * @param request the load-balancer request
+	 * @param context the request's context
 	 * @return the response, once admitted; an error when admission fails
 	 */
 	@SuppressWarnings({ "rawtypes", "unchecked" })
-	private static Mono<Response<ServiceInstance>> begin(Response<ServiceInstance> response, Request request) {
-		LatencyLbRequestContext context = (response instanceof LatencyLbResponse)
-				? LatencyLbRequestContext.of(attributes(request)) : null;
-		if (context == null) {
-			return Mono.just(response);
+	private static Mono<Response<ServiceInstance>> begin(Response<ServiceInstance> response,
+			LatencyLbRequestContext context) {
+		if (response instanceof LatencyLbResponse attempt) {
+			return (Mono) context.begin(attempt);
 		}
-		return (Mono) context.begin((LatencyLbResponse) response);
+		return Mono.just(response);
 	}
 
 	/**
@@ -122,11 +125,11 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 * @return the response
 	 */
 	public Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes) {
-		return choose(instances, attributes, Set.of());
+		return choose(instances, attributes, LatencyLbRequestContext.of(attributes), Set.of());
 	}
 
 	private Response<ServiceInstance> choose(List<ServiceInstance> instances, Map<String, Object> attributes,
-			Set<String> notOffered) {
+			@Nullable LatencyLbRequestContext context, Set<String> notOffered) {
 		if (instances.isEmpty()) {
 			if (this.empty.compareAndSet(false, true)) {
 				this.known = new KnownInstances(instances, Map.of(), new String[0], new int[0]);
@@ -140,7 +143,6 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			this.empty.set(false);
 		}
 		KnownInstances known = update(instances);
-		LatencyLbRequestContext context = LatencyLbRequestContext.of(attributes);
 		Object key = (context != null) ? null : attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
 		boolean keyed = (context != null) ? context.isKeyed() : key instanceof Long;
 		long hash = (context != null) ? context.getFlowKeyHash() : (keyed ? (Long) key : 0);
