@@ -5,6 +5,7 @@ import java.net.URI;
 import reactor.netty.Connection;
 
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -22,14 +23,30 @@ final class GatewayExchanges {
 	 * @return whether the response is an event stream
 	 */
 	static boolean isEventStream(ServerWebExchange exchange) {
+		String raw = exchange.getResponse().getHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+		if (raw == null || (raw.indexOf('*') < 0 && !containsIgnoringCase(raw, "event-stream"))) {
+			// Only a wildcard or an event-stream subtype can be compatible: most
+			// responses
+			// are told apart without parsing their media type.
+			return false;
+		}
 		try {
-			MediaType type = exchange.getResponse().getHeaders().getContentType();
+			MediaType type = MediaType.parseMediaType(raw);
 			return type != null && MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type);
 		}
 		catch (RuntimeException ex) {
 			// An invalid Content-Type from the backend is not a stream.
 			return false;
 		}
+	}
+
+	private static boolean containsIgnoringCase(String text, String part) {
+		for (int i = 0; i + part.length() <= text.length(); i++) {
+			if (text.regionMatches(true, i, part, 0, part.length())) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
