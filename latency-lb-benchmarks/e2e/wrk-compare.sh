@@ -12,6 +12,12 @@
 #
 # Usage: latency-lb-benchmarks/e2e/wrk-compare.sh [rounds=5] [seconds-per-round=15] [connections=64]
 #        WARMUP_SECONDS=20 ... for a quick trial only (the figures are then not comparable).
+#        PROFILE=cpu (or alloc) ... profiles each gateway during each timed round with async-profiler
+#          (from Maven Central, attached through jcmd): $OUT/<gateway>-<round>-profile.txt (flat, top 80)
+#          and -collapsed.txt (for flame graphs, or to sum the samples under io/github/latencylb
+#          frames). The profiler costs throughput: compare profiles, not the ratios of such a run.
+#        OURS_ARGS="--latency-lb.enabled=false" ... an A/A run: both gateways the same, which shows
+#          this machine's noise between two JVMs (2 cores: about +-5% on the median).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}
@@ -61,6 +67,19 @@ java -Xmx512m "${jfr_baseline[@]}" -jar "$JAR" --server.port=$BASELINE_PORT --la
 pids+=($!)
 BASELINE_PID=$!
 CLOCK_TICKS=$(getconf CLK_TCK)
+PROFILER=""
+PROFILE_EVENT=""
+OUT_ABS=$(cd "$OUT" && pwd)
+if [ -n "${PROFILE:-}" ]; then
+	case "$PROFILE" in cpu) PROFILE_EVENT="event=itimer,interval=1ms" ;; alloc) PROFILE_EVENT="event=alloc,alloc=64k" ;;
+		*) echo "PROFILE must be cpu or alloc" >&2; exit 2 ;; esac
+	./mvnw -B -q dependency:copy -Dartifact=tools.profiler:async-profiler:4.1 -DoutputDirectory="$OUT/async-profiler"
+	(cd "$OUT/async-profiler" && unzip -o -q async-profiler-4.1.jar 'linux-x64/*')
+	PROFILER="$(cd "$OUT/async-profiler/linux-x64" && pwd)/libasyncProfiler.so"
+fi
+profiler() { # pid command: one async-profiler command (start, dump, stop) through jcmd
+	[ -z "$PROFILER" ] || jcmd "$1" JVMTI.agent_load "$PROFILER" "\"$2\"" >/dev/null
+}
 
 for port in $OURS_PORT $BASELINE_PORT; do
 	for _ in $(seq 1 120); do
@@ -96,8 +115,11 @@ cpu_ticks() { # pid: user + system CPU ticks of the process so far
 run() { # name port pid
 	local rps p50 p99 requests cpu_before cpu_after per_cpu
 	cpu_before=$(cpu_ticks "$3")
+	profiler "$3" "start,$PROFILE_EVENT"
 	wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUND}s" --latency -s "$OUT/sessions.lua" "http://127.0.0.1:$2/" > "$OUT/$1.txt"
 	cpu_after=$(cpu_ticks "$3")
+	profiler "$3" "dump,file=$OUT_ABS/$1-profile.txt,flat=80,traces=0"
+	profiler "$3" "stop,file=$OUT_ABS/$1-collapsed.txt,collapsed"
 	requests=$(awk '/requests in/ {print $1}' "$OUT/$1.txt")
 	per_cpu=$(awk -v n="$requests" -v t="$((cpu_after - cpu_before))" -v hz="$CLOCK_TICKS" 'BEGIN { printf "%.0f", (t > 0) ? n * hz / t : 0 }')
 	rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$1.txt")
