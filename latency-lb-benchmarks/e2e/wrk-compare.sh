@@ -17,7 +17,8 @@
 #          and -collapsed.txt (for flame graphs, or to sum the samples under io/github/latencylb
 #          frames). The profiler costs throughput: compare profiles, not the ratios of such a run.
 #        OURS_ARGS="--latency-lb.enabled=false" ... an A/A run: both gateways the same, which shows
-#          this machine's noise between two JVMs (2 cores: about +-5% on the median).
+#          this machine's noise between two JVMs (2 cores: about +-5% on the median);
+#          BASELINE_ARGS="--latency-lb.enabled=true" ... the A/A run of two latency-lb gateways.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}
@@ -63,7 +64,10 @@ read -r -a ours_args <<< "${OURS_ARGS:-}"
 java -Xmx512m "${jfr[@]}" -jar "$JAR" --server.port=$OURS_PORT "${common[@]}" "${ours_args[@]}" > "$OUT/ours.log" 2>&1 &
 pids+=($!)
 OURS_PID=$!
-java -Xmx512m "${jfr_baseline[@]}" -jar "$JAR" --server.port=$BASELINE_PORT --latency-lb.enabled=false "${common[@]}" > "$OUT/baseline.log" 2>&1 &
+# BASELINE_ARGS: replaces the baseline's --latency-lb.enabled=false (e.g. BASELINE_ARGS=--latency-lb.enabled=true
+# with no OURS_ARGS: an A/A run of two latency-lb gateways).
+read -r -a baseline_args <<< "${BASELINE_ARGS:---latency-lb.enabled=false}"
+java -Xmx512m "${jfr_baseline[@]}" -jar "$JAR" --server.port=$BASELINE_PORT "${baseline_args[@]}" "${common[@]}" > "$OUT/baseline.log" 2>&1 &
 pids+=($!)
 BASELINE_PID=$!
 CLOCK_TICKS=$(getconf CLK_TCK)
