@@ -38,6 +38,18 @@ final class KnownInstances {
 	}
 
 	/**
+	 * The same instances, known from another list object that {@link #sameAs} found to
+	 * hold them.
+	 * @param instances the other list
+	 * @return the instances, applied as these were
+	 */
+	KnownInstances withSource(List<ServiceInstance> instances) {
+		KnownInstances adopted = new KnownInstances(instances, this.byId, this.ids, this.weights);
+		adopted.applied = this.applied;
+		return adopted;
+	}
+
+	/**
 	 * Whether a list that is another object holds the same instance objects in the same
 	 * order, with the same ids and weights: what a supplier that copies or re-filters the
 	 * list on every request emits. Then nothing derived from it changes, and the map and

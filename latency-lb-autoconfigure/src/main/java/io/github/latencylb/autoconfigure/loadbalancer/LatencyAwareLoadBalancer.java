@@ -207,8 +207,17 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private KnownInstances update(List<ServiceInstance> instances) {
 		KnownInstances known = this.known;
-		if (known.source == instances || known.sameAs(instances)) {
+		if (known.source == instances) {
 			return known;
+		}
+		if (known.sameAs(instances)) {
+			// Kept as the list to compare with by identity: a caching supplier hands this
+			// list out until its next refresh, which would otherwise be checked instance
+			// by
+			// instance on every request.
+			KnownInstances adopted = known.withSource(instances);
+			this.known = adopted;
+			return adopted;
 		}
 		Map<String, ServiceInstance> byId = new HashMap<>();
 		List<WeightedInstance> weighted = new ArrayList<>(instances.size());

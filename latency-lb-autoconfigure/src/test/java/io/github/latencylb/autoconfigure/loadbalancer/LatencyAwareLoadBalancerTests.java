@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.latencylb.core.NanoClock;
 import io.github.latencylb.core.Scheduler;
@@ -191,6 +192,34 @@ class LatencyAwareLoadBalancerTests {
 		// Fewer instances: taken up.
 		assertThat(this.loadBalancer.choose(new ArrayList<>(List.of(b)), Map.of()).getServer()).isSameAs(b);
 		assertThat(this.loadBalancer.getInstances()).containsOnlyKeys("b");
+	}
+
+	@Test
+	void aNewListOfTheSameInstancesShouldBeCheckedOnceAndThenKnownByIdentity() {
+		AtomicInteger reads = new AtomicInteger();
+		Map<String, String> metadata = new HashMap<>() {
+
+			@Override
+			public String get(Object key) {
+				reads.incrementAndGet();
+				return super.get(key);
+			}
+
+		};
+		DefaultServiceInstance a = new DefaultServiceInstance("a", "svc", "127.0.0.1", 8081, false, metadata);
+		DefaultServiceInstance b = new DefaultServiceInstance("b", "svc", "127.0.0.1", 8082, false, new HashMap<>());
+		assertThat(this.loadBalancer.choose(List.of(a, b), Map.of()).hasServer()).isTrue();
+		// A caching supplier's next list: the same instances in a new list object, handed
+		// out until its next refresh. Its weights are read once, not on every request.
+		List<ServiceInstance> refreshed = new ArrayList<>(List.of(a, b));
+		reads.set(0);
+		assertThat(this.loadBalancer.choose(refreshed, Map.of()).hasServer()).isTrue();
+		assertThat(reads).hasValue(1);
+		for (int i = 0; i < 10; i++) {
+			assertThat(this.loadBalancer.choose(refreshed, Map.of()).hasServer()).isTrue();
+		}
+		assertThat(reads).hasValue(1);
+		assertThat(this.loadBalancer.getInstances()).containsEntry("a", a).containsEntry("b", b);
 	}
 
 	private String chosenId(List<ServiceInstance> instances, LatencyLbRequestContext context) {
