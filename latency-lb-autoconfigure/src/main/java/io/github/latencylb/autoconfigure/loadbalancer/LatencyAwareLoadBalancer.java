@@ -101,13 +101,13 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 	 * chosen instance and counted in flight there before the response is given to
 	 * Gateway.
 	 * @param response the scheduler's choice
-	 * @param context the request's context
+	 * @param context the request's context, {@code null} outside the gateway
 	 * @return the response, once admitted; an error when admission fails
 	 */
 	@SuppressWarnings({ "rawtypes", "unchecked" })
 	private static Mono<Response<ServiceInstance>> begin(Response<ServiceInstance> response,
-			LatencyLbRequestContext context) {
-		if (response instanceof LatencyLbResponse attempt) {
+			@Nullable LatencyLbRequestContext context) {
+		if (context != null && response instanceof LatencyLbResponse attempt) {
 			return (Mono) context.begin(attempt);
 		}
 		return Mono.just(response);

@@ -15,6 +15,7 @@ import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import reactor.core.publisher.Flux;
 
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -22,10 +23,13 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultRequest;
+import org.springframework.cloud.client.loadbalancer.LoadBalancerClientsProperties;
 import org.springframework.cloud.client.loadbalancer.RequestData;
 import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.client.loadbalancer.Response;
+import org.springframework.cloud.loadbalancer.core.HintBasedServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 
@@ -169,6 +173,35 @@ class LatencyAwareLoadBalancerTests {
 			.block(Duration.ofSeconds(5))
 			.getServer()
 			.getInstanceId()).isEqualTo(response.getServer().getInstanceId());
+	}
+
+	@Test
+	void chooseOutsideTheGatewayThroughAHintSupplierShouldAnswerWithoutCountingTheRequest() {
+		DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
+		List<ServiceInstance> instances = this.two;
+		ServiceInstanceListSupplier fixed = new ServiceInstanceListSupplier() {
+
+			@Override
+			public String getServiceId() {
+				return "svc";
+			}
+
+			@Override
+			public Flux<List<ServiceInstance>> get() {
+				return Flux.just(instances);
+			}
+
+		};
+		// A hint supplier makes the chain request-scoped: the request's own list is read
+		// beside the request-independent one.
+		beans.registerSingleton("supplier", new HintBasedServiceInstanceListSupplier(fixed,
+				new LoadBalancerClientFactory(new LoadBalancerClientsProperties())));
+		LatencyAwareLoadBalancer balancer = new LatencyAwareLoadBalancer(
+				beans.getBeanProvider(ServiceInstanceListSupplier.class), "svc", this.scheduler);
+		Response<ServiceInstance> response = balancer.choose(request(Map.of())).block(Duration.ofSeconds(5));
+		assertThat(response).isNotNull();
+		assertThat(response.hasServer()).isTrue();
+		assertThat(this.scheduler.totalInflight()).isZero();
 	}
 
 	@Test
