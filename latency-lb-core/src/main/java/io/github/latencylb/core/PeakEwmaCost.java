@@ -46,10 +46,7 @@ final class PeakEwmaCost {
 	 */
 	double cost(InstanceStats instance, long nowNanos) {
 		double cost = instance.ewma.value(nowNanos);
-		if (cost < 0) {
-			cost = (this.defaultCost > 0) ? this.defaultCost : UNKNOWN_COST;
-		}
-		return cost;
+		return (cost < 0) ? unseenCost() : cost;
 	}
 
 	/**
@@ -63,7 +60,7 @@ final class PeakEwmaCost {
 	 * @return the score, lower is better
 	 */
 	double keylessScore(InstanceStats instance, double warmth, long nowNanos) {
-		return cost(instance, nowNanos) * (instance.inflight.get() / warmth + 1) / instance.weight;
+		return cost(instance, nowNanos) * load(instance, warmth);
 	}
 
 	/**
@@ -99,9 +96,7 @@ final class PeakEwmaCost {
 	}
 
 	private static double load(InstanceStats instance, double warmth) {
-		int inflight = instance.inflight.get();
-		double load = ((warmth == 1.0) ? inflight : inflight / warmth) + 1;
-		return (instance.weight == 1) ? load : load / instance.weight;
+		return (instance.inflight.get() / warmth + 1) / instance.weight;
 	}
 
 	/**

@@ -187,8 +187,9 @@ class SuppliersEndToEndTests {
 		assertThat(scheduler.snapshot().instances()).extracting(SchedulerSnapshot.Instance::weight)
 			.containsExactlyInAnyOrder(1, 3);
 		double keyedShare = (double) heavyFlows / flows;
-		System.out.println("weighted keyed share " + keyedShare + ", decisions " + scheduler.snapshot().decisions()
-				+ ", moves " + scheduler.snapshot().moves());
+		SchedulerSnapshot snapshot = scheduler.snapshot();
+		System.out.println("weighted keyed share " + keyedShare + ", decisions " + snapshot.decisions() + ", moves "
+				+ snapshot.moves());
 		// Ring share 3/4 (3,000 of 4,000 virtual nodes); 1,000 keys: standard error
 		// 0.014.
 		assertThat(keyedShare).isCloseTo(0.75, within(0.06));
