@@ -38,13 +38,13 @@ public final class PeakEwma {
 	 */
 	public synchronized void observe(long latencyNanos, long nowNanos) {
 		State state = this.state;
-		double decayed = decayed(state, nowNanos);
+		// The decay since the last sample both ages the old value and weighs the blend.
+		double w = Math.exp(-decayExponent(state, nowNanos));
 		double cost;
-		if (!state.seen || latencyNanos > decayed) {
+		if (!state.seen || latencyNanos > state.cost * w) {
 			cost = latencyNanos;
 		}
 		else {
-			double w = Math.exp(-Math.max(0, nowNanos - state.stamp) / this.tauNanos);
 			cost = state.cost * w + latencyNanos * (1 - w);
 		}
 		// Compared by difference: nanoTime values may wrap around.
