@@ -87,7 +87,19 @@ final class PeakEwmaCost {
 		}
 		// Equal scores computed another way differ in their last bits: a tie within
 		// rounding goes to a, as an exact tie does.
-		return aLeft * Math.exp(bExponent - aExponent) <= bRight * TIE;
+		double d = bExponent - aExponent;
+		double limit = bRight * TIE;
+		if (d <= 1) {
+			// 1 + d <= e^d <= 1 + d + d^2 for d <= 1: most comparisons are settled by
+			// these bounds, without an exp.
+			if (aLeft * (1 + d + d * d) <= limit) {
+				return true;
+			}
+			if (aLeft * (1 + d) > limit) {
+				return false;
+			}
+		}
+		return aLeft * Math.exp(d) <= limit;
 	}
 
 	private double unseenCost() {

@@ -1,6 +1,7 @@
 package io.github.latencylb.core;
 
 import java.util.List;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +77,51 @@ class PeakEwmaCostTests {
 		heavy.inflight.set(1);
 		assertThat(this.cost.keylessNoWorse(heavy, 1.0, a, 1.0, now)).isTrue();
 		assertThat(this.cost.keylessNoWorse(a, 1.0, heavy, 1.0, now)).isFalse();
+	}
+
+	@Test
+	void keylessComparisonShouldAgreeWithTheScoresOverRandomPairs() {
+		// The comparison settles most pairs on bounds of e^d instead of computing it:
+		// it must give the scores' verdict for samples decayed by very different
+		// amounts (d beyond 1, where only exp decides), close ones (bounds tight) and
+		// equal ones.
+		long decay = this.config.latency().decay().toNanos();
+		long now = NOW + 4 * decay;
+		SplittableRandom random = new SplittableRandom(42);
+		double[] warmths = { 1.0, 1.0, 0.5, 0.1 };
+		int checked = 0;
+		int farApart = 0;
+		for (int i = 0; i < 20_000; i++) {
+			long aStamp = NOW + random.nextLong(4 * decay);
+			long bStamp = (i % 4 == 0) ? aStamp : aStamp + random.nextLong(-decay / 100, decay / 100);
+			if (i % 8 == 1) {
+				bStamp = NOW + random.nextLong(4 * decay);
+			}
+			InstanceStats a = new InstanceStats("a", 1 + random.nextInt(3), NOW, true, this.config);
+			InstanceStats b = new InstanceStats("b", 1 + random.nextInt(3), NOW, true, this.config);
+			a.ewma.observe(1_000_000 + random.nextLong(20_000_000), Math.min(aStamp, now));
+			b.ewma.observe(1_000_000 + random.nextLong(20_000_000), Math.min(bStamp, now));
+			a.inflight.set(random.nextInt(4));
+			b.inflight.set(random.nextInt(4));
+			double aWarmth = warmths[random.nextInt(warmths.length)];
+			double bWarmth = warmths[random.nextInt(warmths.length)];
+			double aScore = this.cost.keylessScore(a, aWarmth, now);
+			double bScore = this.cost.keylessScore(b, bWarmth, now);
+			if (Math.abs(aScore - bScore) <= 1e-9 * Math.max(aScore, bScore)) {
+				// A tie within rounding: either verdict is right.
+				continue;
+			}
+			checked++;
+			if (Math.abs(aStamp - bStamp) > decay) {
+				farApart++;
+			}
+			assertThat(this.cost.keylessNoWorse(a, aWarmth, b, bWarmth, now)).as("pair %d", i)
+				.isEqualTo(aScore <= bScore);
+			assertThat(this.cost.keylessNoWorse(b, bWarmth, a, aWarmth, now)).as("pair %d reversed", i)
+				.isEqualTo(bScore <= aScore);
+		}
+		assertThat(checked).isGreaterThan(15_000);
+		assertThat(farApart).isGreaterThan(500);
 	}
 
 	@Test
