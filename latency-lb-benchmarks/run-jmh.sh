@@ -12,14 +12,37 @@
 # RoundRobinLoadBalancer), prints their ratios and leaves the docs alone (about 2 minutes; more JMH
 # options may follow, e.g. -f 2 -wi 5 -i 5 for a steadier figure).
 #
+# With --alternate first, it runs only the keyless choose(Request) comparison, in alternated
+# rounds (ROUNDS, default 5; INSTANCES, default "4 32 256"): each round is one JMH run of both
+# benchmarks for one instance count, and the figure is the median of the rounds' ratios: on a noisy
+# machine whose speed drifts, steadier than one run's means (about 5 minutes).
+#
 # Usage: latency-lb-benchmarks/run-jmh.sh [JMH options]
 #        latency-lb-benchmarks/run-jmh.sh --targets [JMH options]
+#        latency-lb-benchmarks/run-jmh.sh --alternate [JMH options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -B -q -pl latency-lb-benchmarks -am -DskipTests package
 CP="latency-lb-benchmarks/target/latency-lb-benchmarks-0.1.0-SNAPSHOT.jar:latency-lb-benchmarks/target/lib/*"
 OUT=latency-lb-benchmarks/target/jmh
 mkdir -p "$OUT"
+if [ "${1:-}" = "--alternate" ]; then
+	# Keyless choose(Request) against round robin in alternated rounds: ROUNDS (default 5)
+	# times, for each instance count, one JMH run of both (one fork each, adjacent in time);
+	# prints the median ratio per instance count. Extra arguments go to JMH.
+	shift
+	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	rm -f "$OUT"/alternate-*.csv
+	for round in $(seq 1 "${ROUNDS:-5}"); do
+		for n in ${INSTANCES:-4 32 256}; do
+			java -cp "$CP" org.openjdk.jmh.Main 'LoadBalancerChooseBenchmark' -p flows=0 -p instances="$n" \
+				-f 1 -wi 4 -i 4 -rf csv -rff "$OUT/alternate-$round-$n.csv" "$@" | grep -E '^LoadBalancerChooseBenchmark' || true
+		done
+	done
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	java -cp "$CP" io.github.latencylb.benchmarks.jmh.JmhReport --alternated "$OUT"/alternate-*.csv
+	exit 0
+fi
 if [ "${1:-}" = "--targets" ]; then
 	shift
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -19,6 +19,10 @@
 #        OURS_ARGS="--latency-lb.enabled=false" ... an A/A run: both gateways the same, which shows
 #          this machine's noise between two JVMs (2 cores: about +-5% on the median);
 #          BASELINE_ARGS="--latency-lb.enabled=true" ... the A/A run of two latency-lb gateways.
+#        PIN=1 ... both gateways on the last CPU, wrk and the backends on the others (taskset): each
+#          gateway then has one core of its own while it is timed, so that the load generator and the
+#          backends competing for the same cores move its throughput less (needs 2 CPUs or more; each
+#          gateway JVM then sizes itself for one CPU: one event loop, one GC thread).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}
@@ -33,6 +37,14 @@ BASELINE_PORT=19082
 OUT=${OUT:-target/wrk-compare}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+gateway_cpu=()
+load_cpu=()
+if [ -n "${PIN:-}" ]; then
+	last=$(($(nproc) - 1))
+	[ "$last" -ge 1 ] || { echo "PIN needs 2 CPUs or more" >&2; exit 2; }
+	gateway_cpu=(taskset -c "$last")
+	load_cpu=(taskset -c "0-$((last - 1))")
+fi
 # Remove the old jar first: otherwise the jar plugin may keep it and repackaging keeps its old nested jars.
 rm -f sample-gateway/target/sample-gateway-0.1.0-SNAPSHOT.jar sample-gateway/target/sample-gateway-0.1.0-SNAPSHOT.jar.original
 ./mvnw -B -q -pl sample-gateway -am -Dmaven.test.skip=true -Dspring-javaformat.skip=true package
@@ -42,7 +54,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-java -Xmx256m -cp "$JAR" -Dloader.main=io.github.latencylb.sample.DemoBackendsMain \
+${load_cpu[@]+"${load_cpu[@]}"} java -Xmx256m -cp "$JAR" -Dloader.main=io.github.latencylb.sample.DemoBackendsMain \
 	org.springframework.boot.loader.launch.PropertiesLauncher "$BACKENDS" "$BACKEND_DELAY_MS" "$FIRST_BACKEND_PORT" \
 	> "$OUT/backends.log" 2>&1 &
 pids+=($!)
@@ -61,13 +73,13 @@ if [ -n "${JFR:-}" ]; then
 fi
 # OURS_ARGS: extra arguments for the latency-lb gateway, e.g. to switch parts off and attribute the cost.
 read -r -a ours_args <<< "${OURS_ARGS:-}"
-java -Xmx512m "${jfr[@]}" -jar "$JAR" --server.port=$OURS_PORT "${common[@]}" "${ours_args[@]}" > "$OUT/ours.log" 2>&1 &
+${gateway_cpu[@]+"${gateway_cpu[@]}"} java -Xmx512m "${jfr[@]}" -jar "$JAR" --server.port=$OURS_PORT "${common[@]}" "${ours_args[@]}" > "$OUT/ours.log" 2>&1 &
 pids+=($!)
 OURS_PID=$!
 # BASELINE_ARGS: replaces the baseline's --latency-lb.enabled=false (e.g. BASELINE_ARGS=--latency-lb.enabled=true
 # with no OURS_ARGS: an A/A run of two latency-lb gateways).
 read -r -a baseline_args <<< "${BASELINE_ARGS:---latency-lb.enabled=false}"
-java -Xmx512m "${jfr_baseline[@]}" -jar "$JAR" --server.port=$BASELINE_PORT "${baseline_args[@]}" "${common[@]}" > "$OUT/baseline.log" 2>&1 &
+${gateway_cpu[@]+"${gateway_cpu[@]}"} java -Xmx512m "${jfr_baseline[@]}" -jar "$JAR" --server.port=$BASELINE_PORT "${baseline_args[@]}" "${common[@]}" > "$OUT/baseline.log" 2>&1 &
 pids+=($!)
 BASELINE_PID=$!
 CLOCK_TICKS=$(getconf CLK_TCK)
@@ -117,10 +129,10 @@ cpu_ticks() { # pid: user + system CPU ticks of the process so far
 }
 
 run() { # name port pid
-	local rps p50 p99 requests cpu_before cpu_after per_cpu
+	local rps p50 p99 requests cpu_before cpu_after per_cpu busy
 	cpu_before=$(cpu_ticks "$3")
 	profiler "$3" "start,$PROFILE_EVENT"
-	wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUND}s" --latency -s "$OUT/sessions.lua" "http://127.0.0.1:$2/" > "$OUT/$1.txt"
+	${load_cpu[@]+"${load_cpu[@]}"} wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUND}s" --latency -s "$OUT/sessions.lua" "http://127.0.0.1:$2/" > "$OUT/$1.txt"
 	cpu_after=$(cpu_ticks "$3")
 	profiler "$3" "dump,file=$OUT_ABS/$1-profile.txt,flat=80,traces=0"
 	profiler "$3" "stop,file=$OUT_ABS/$1-collapsed.txt,collapsed"
@@ -130,7 +142,10 @@ run() { # name port pid
 	p50=$(awk '$1=="50%" {print $2}' "$OUT/$1.txt")
 	p99=$(awk '$1=="99%" {print $2}' "$OUT/$1.txt")
 	grep -q "Non-2xx\|Socket errors" "$OUT/$1.txt" && echo "warning: $1 had errors: $(grep 'Non-2xx\|Socket errors' "$OUT/$1.txt")" >&2
-	echo "$1 $rps $p50 $p99 $per_cpu"
+	# The gateway's CPU use during the round, in % of one core: near 100 with PIN=1 when the
+	# gateway (not the load generator) is the bottleneck, as it must be to compare throughput.
+	busy=$(awk -v t="$((cpu_after - cpu_before))" -v hz="$CLOCK_TICKS" -v s="$SECONDS_PER_ROUND" 'BEGIN { printf "%.0f", 100 * t / hz / s }')
+	echo "$1 $rps $p50 $p99 $per_cpu $busy"
 }
 
 # Warm up both JVMs in alternating slices of at most 15 s, WARMUP_SECONDS each, then alternate
@@ -139,12 +154,12 @@ run() { # name port pid
 warmed=0
 while [ "$warmed" -lt "$WARMUP_SECONDS" ]; do
 	slice=$((WARMUP_SECONDS - warmed < 15 ? WARMUP_SECONDS - warmed : 15))
-	wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$OURS_PORT/" >/dev/null
-	wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$BASELINE_PORT/" >/dev/null
+	${load_cpu[@]+"${load_cpu[@]}"} wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$OURS_PORT/" >/dev/null
+	${load_cpu[@]+"${load_cpu[@]}"} wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$BASELINE_PORT/" >/dev/null
 	warmed=$((warmed + slice))
 done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "round gateway requests/s p50 p99 requests-per-cpu-second" | tee "$OUT/summary.txt"
+echo "round gateway requests/s p50 p99 requests-per-cpu-second gateway-cpu-%" | tee "$OUT/summary.txt"
 for r in $(seq 1 "$ROUNDS"); do
 	# Alternate which one goes first.
 	if [ $((r % 2)) -eq 1 ]; then

@@ -152,7 +152,9 @@ public final class Scheduler {
 	 * @return the decision, or {@code null} when the service has no instance
 	 */
 	public @Nullable Decision chooseForFlow(long keyHash, Set<String> excluded) {
-		long now = this.clock.nanoTime();
+		// A recent time is enough (see chooseKeyless): pins, hysteresis and idle
+		// timeouts are measured in seconds and more.
+		long now = this.clock.recentNanoTime();
 		SchedulerConfig config = this.config;
 		Topology topology = this.parts.current(config, now);
 		return topology.isEmpty() ? null : this.parts.router().choose(topology, keyHash, excluded, config, now);
@@ -164,9 +166,10 @@ public final class Scheduler {
 	 * @return the decision, or {@code null} when the service has no instance
 	 */
 	public @Nullable Decision chooseKeyless(Set<String> excluded) {
-		// A recent time is enough here (NanoClock.recentNanoTime): two choices compare
-		// costs that decay over seconds, and the refresh and slow start it gates are
-		// paced in hundreds of milliseconds and more.
+		// A recent time is enough here (NanoClock.recentNanoTime, at most a fraction of a
+		// millisecond old under traffic): two choices compare costs that decay over
+		// seconds, and the refresh and slow start it gates are paced in hundreds of
+		// milliseconds and more.
 		long now = this.clock.recentNanoTime();
 		SchedulerConfig config = this.config;
 		Topology topology = this.parts.current(config, now);

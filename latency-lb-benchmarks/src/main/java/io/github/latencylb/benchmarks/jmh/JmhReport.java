@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import io.github.latencylb.benchmarks.MarkdownRegion;
 
@@ -29,6 +31,14 @@ public final class JmhReport {
 	public static void main(String[] args) throws IOException {
 		if (args.length == 2 && args[0].equals("--targets")) {
 			System.out.print(targets(parse(Files.readAllLines(Path.of(args[1])))));
+			return;
+		}
+		if (args.length > 1 && args[0].equals("--alternated")) {
+			List<List<Row>> rounds = new ArrayList<>();
+			for (String file : List.of(args).subList(1, args.length)) {
+				rounds.add(parse(Files.readAllLines(Path.of(file))));
+			}
+			System.out.print(alternated(rounds));
 			return;
 		}
 		List<Row> rows = parse(Files.readAllLines(Path.of(args[0])));
@@ -111,6 +121,43 @@ public final class JmhReport {
 		}
 		return "\n#### Issue 8 targets, same run (ns/op)\n\n| ours | ns/op | control | ns/op | ratio | target |\n"
 				+ "| --- | ---: | --- | ---: | ---: | ---: |\n" + md;
+	}
+
+	/**
+	 * Keyless {@code choose(Request)} against round robin over alternated rounds: each
+	 * round (one JMH run of both, one instance count) gives a ratio; the median ratio per
+	 * instance count is the figure, steadier than one run's means on a noisy machine
+	 * whose speed drifts between runs.
+	 * @param rounds the rows of each round
+	 * @return the Markdown table
+	 */
+	static String alternated(List<List<Row>> rounds) {
+		Map<String, List<Double>> ratios = new TreeMap<>(Comparator.comparingInt(Integer::parseInt));
+		for (List<Row> round : rounds) {
+			Row ours = null;
+			Row rr = null;
+			for (Row row : round) {
+				if (row.benchmark.endsWith("latencyLb") && "0".equals(row.flows)) {
+					ours = row;
+				}
+				else if (row.benchmark.endsWith("springRoundRobin")) {
+					rr = row;
+				}
+			}
+			if (ours != null && rr != null && ours.instances.equals(rr.instances)) {
+				ratios.computeIfAbsent(ours.instances, (k) -> new ArrayList<>()).add(ours.score / rr.score);
+			}
+		}
+		StringBuilder md = new StringBuilder("| instances | rounds | median ratio | lowest | highest | target |\n"
+				+ "| ---: | ---: | ---: | ---: | ---: | ---: |\n");
+		ratios.forEach((instances, list) -> {
+			List<Double> sorted = list.stream().sorted().toList();
+			double median = (sorted.size() % 2 == 1) ? sorted.get(sorted.size() / 2)
+					: (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+			md.append(String.format(Locale.ROOT, "| %s | %d | %.2fx | %.2fx | %.2fx | 1.3x |%n", instances,
+					sorted.size(), median, sorted.get(0), sorted.get(sorted.size() - 1)));
+		});
+		return md.toString();
 	}
 
 	private static void versusMap(List<Row> rows, String benchmark, String ours, String label, StringBuilder md) {

@@ -45,6 +45,24 @@ class JmhReportTests {
 	}
 
 	@Test
+	void alternatedRoundsGiveTheMedianRatioPerInstanceCount() {
+		List<List<JmhReport.Row>> rounds = List.of(round(4, 130, 100), round(32, 300, 200), round(4, 240, 200),
+				round(4, 100, 100), round(32, 200, 200));
+		String md = JmhReport.alternated(rounds);
+		assertThat(md).contains("| 4 | 3 | 1.20x | 1.00x | 1.30x | 1.3x |");
+		assertThat(md).contains("| 32 | 2 | 1.25x | 1.00x | 1.50x | 1.3x |");
+		assertThat(md.indexOf("| 4 |")).isLessThan(md.indexOf("| 32 |"));
+	}
+
+	private static List<JmhReport.Row> round(int instances, double ours, double roundRobin) {
+		return JmhReport.parse(List.of(HEADER,
+				"\"io.x.LoadBalancerChooseBenchmark.latencyLb\",\"avgt\",1,4," + ours + ",4.0,\"ns/op\",0," + instances
+						+ ",",
+				"\"io.x.LoadBalancerChooseBenchmark.springRoundRobin\",\"avgt\",1,4," + roundRobin + ",2.0,\"ns/op\",,"
+						+ instances + ","));
+	}
+
+	@Test
 	void noTargetsWithoutTheirBenchmarks() {
 		assertThat(JmhReport.targets(JmhReport.parse(List.of(HEADER)))).isEmpty();
 	}
