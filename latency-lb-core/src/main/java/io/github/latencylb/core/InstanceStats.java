@@ -75,6 +75,9 @@ final class InstanceStats {
 	/** Admission state of this instance, resolved once by the instance set. */
 	volatile AdmissionHandle admission = AdmissionHandle.NONE;
 
+	/** The keyless decision for this instance: immutable, so one serves them all. */
+	final Decision keyless = new Decision(this, DecisionReason.KEYLESS, null);
+
 	InstanceStats(String id, int weight, long nowNanos, boolean warmFromStart, SchedulerConfig config) {
 		this.id = id;
 		this.weight = weight;

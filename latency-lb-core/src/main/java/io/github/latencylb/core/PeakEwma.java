@@ -76,6 +76,14 @@ public final class PeakEwma {
 	}
 
 	/**
+	 * The time constant of the decay.
+	 * @return {@code tau}, in nanoseconds
+	 */
+	double tauNanos() {
+		return this.tauNanos;
+	}
+
+	/**
 	 * The exponent of the decay since a state's sample.
 	 * @param state the state
 	 * @param nowNanos the current time

@@ -80,14 +80,17 @@ final class PeakEwmaCost {
 		PeakEwma.State bState = b.ewma.state();
 		double aLeft = (aState.seen() ? aState.cost() : unseenCost()) * load(a, aWarmth);
 		double bRight = (bState.seen() ? bState.cost() : unseenCost()) * load(b, bWarmth);
-		double aExponent = aState.seen() ? a.ewma.decayExponent(aState, nowNanos) : 0;
-		double bExponent = bState.seen() ? b.ewma.decayExponent(bState, nowNanos) : 0;
-		if (aExponent == bExponent || aLeft == 0) {
+		// Ages since the last samples (0 for no sample: no decay); the exponent of the
+		// difference is their difference over tau, one division when the taus agree.
+		long aAge = aState.seen() ? Math.max(0, nowNanos - aState.stamp()) : 0;
+		long bAge = bState.seen() ? Math.max(0, nowNanos - bState.stamp()) : 0;
+		if (aAge == bAge || aLeft == 0) {
 			return aLeft <= bRight;
 		}
+		double d = (a.ewma.tauNanos() == b.ewma.tauNanos()) ? (bAge - aAge) / a.ewma.tauNanos()
+				: bAge / b.ewma.tauNanos() - aAge / a.ewma.tauNanos();
 		// Equal scores computed another way differ in their last bits: a tie within
 		// rounding goes to a, as an exact tie does.
-		double d = bExponent - aExponent;
 		double limit = bRight * TIE;
 		if (d <= 1) {
 			// 1 + d <= e^d <= 1 + d + d^2 for d <= 1: most comparisons are settled by
@@ -108,7 +111,10 @@ final class PeakEwmaCost {
 	}
 
 	private static double load(InstanceStats instance, double warmth) {
-		return (instance.inflight.get() / warmth + 1) / instance.weight;
+		int inflight = instance.inflight.get();
+		// Divisions by 1 skipped: they are most instances' warmth and weight.
+		double load = ((warmth == 1.0) ? inflight : inflight / warmth) + 1;
+		return (instance.weight == 1) ? load : load / instance.weight;
 	}
 
 	/**

@@ -48,7 +48,7 @@ final class PowerOfTwoChoices {
 		List<InstanceStats> eligible = EligibilityLadder.eligible(topology, excluded, nowNanos);
 		List<Decision> candidates = new ArrayList<>(eligible.size());
 		for (InstanceStats instance : eligible) {
-			candidates.add(new Decision(instance, DecisionReason.KEYLESS, null));
+			candidates.add(instance.keyless);
 		}
 		return candidates;
 	}

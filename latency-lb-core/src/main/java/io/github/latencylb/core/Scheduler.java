@@ -175,10 +175,8 @@ public final class Scheduler {
 		Topology topology = this.parts.current(config, now);
 		return topology.isEmpty() ? null
 				: this.parts.counters()
-					.decided(
-							this.parts.twoChoices()
-								.choose(topology, excluded, this.parts.leases().totalInflight(), config, now),
-							DecisionReason.KEYLESS, null);
+					.decidedKeyless(this.parts.twoChoices()
+						.choose(topology, excluded, this.parts.leases().totalInflight(), config, now));
 	}
 
 	/**

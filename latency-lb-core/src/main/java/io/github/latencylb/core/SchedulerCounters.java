@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
 public final class SchedulerCounters {
 
 	/** By {@link DecisionReason#ordinal()}: an array read, no key check, per decision. */
+	private static final int KEYLESS = DecisionReason.KEYLESS.ordinal();
+
 	private final LongAdder[] decisions = new LongAdder[DecisionReason.values().length];
 
 	private final LongAdder[] moves = new LongAdder[MoveCause.values().length];
@@ -33,6 +35,16 @@ public final class SchedulerCounters {
 	 * @param cause why the flow moved, {@code null} if it did not
 	 * @return the decision
 	 */
+	/**
+	 * Count a keyless decision.
+	 * @param instance the chosen instance
+	 * @return its (shared, immutable) keyless decision
+	 */
+	Decision decidedKeyless(InstanceStats instance) {
+		this.decisions[KEYLESS].increment();
+		return instance.keyless;
+	}
+
 	Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause) {
 		this.decisions[reason.ordinal()].increment();
 		if (cause != null) {
