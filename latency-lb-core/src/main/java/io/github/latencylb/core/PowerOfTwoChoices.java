@@ -58,8 +58,12 @@ final class PowerOfTwoChoices {
 		if (pool.size() == 1) {
 			return pool.get(0);
 		}
-		int i = this.random.nextInt(pool.size());
-		int j = this.random.nextInt(pool.size() - 1);
+		// Both draws from one 64-bit random number (Lemire's multiply-shift on each half;
+		// its bias, under n / 2^32, is far below anything measurable).
+		long bits = this.random.nextLong();
+		int n = pool.size();
+		int i = (int) (((bits >>> 32) * n) >>> 32);
+		int j = (int) (((bits & 0xFFFF_FFFFL) * (n - 1)) >>> 32);
 		if (j >= i) {
 			j++;
 		}
