@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.function.Predicate;
 
 import net.openhft.hashing.LongHashFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Immutable consistent-hash ring with weighted virtual nodes (Karger et al.; the "ring
@@ -245,17 +246,30 @@ public final class ConsistentHashRing {
 	}
 
 	/**
-	 * An instance id with its weight.
+	 * An instance id with its weight, and an optional tag.
 	 *
 	 * @param id the stable instance id
 	 * @param weight the weight, at least 1
+	 * @param tag an opaque value the caller attaches to the instance (e.g. its
+	 * {@code ServiceInstance}), which each decision for it returns
+	 * ({@link Decision#instanceTag()}), so that the caller needs no lookup by id;
+	 * {@code null} for none
 	 */
-	public record WeightedInstance(String id, int weight) {
+	public record WeightedInstance(String id, int weight, @Nullable Object tag) {
 
 		public WeightedInstance {
 			if (weight < 1) {
 				throw new IllegalArgumentException("weight of " + id + " must be at least 1 but was " + weight);
 			}
+		}
+
+		/**
+		 * An instance id with its weight and no tag.
+		 * @param id the stable instance id
+		 * @param weight the weight, at least 1
+		 */
+		public WeightedInstance(String id, int weight) {
+			this(id, weight, null);
 		}
 
 	}

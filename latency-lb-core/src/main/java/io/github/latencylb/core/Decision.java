@@ -39,6 +39,15 @@ public final class Decision {
 	}
 
 	/**
+	 * Return the tag the caller attached to the chosen instance in its instance list
+	 * ({@link ConsistentHashRing.WeightedInstance#tag()}).
+	 * @return the tag, or {@code null} if it has none
+	 */
+	public @Nullable Object instanceTag() {
+		return this.instance.tag;
+	}
+
+	/**
 	 * Return why it was chosen.
 	 * @return the reason
 	 */

@@ -57,6 +57,8 @@ final class InstanceSet {
 			BiFunction<Collection<WeightedInstance>, Integer, ConsistentHashRing> ringBuilder, SchedulerConfig config,
 			LongConsumer changed) {
 		if (this.topology.sameAs(instances)) {
+			// The same instances, perhaps as other objects: their tags follow the list.
+			retag(this.topology, instances);
 			return false;
 		}
 		// Built before taking the lock, and swapped in by reference: with large weights
@@ -94,6 +96,7 @@ final class InstanceSet {
 				stats.admission = this.admission.handle(instance.id());
 				next.put(instance.id(), stats);
 			}
+			next.get(instance.id()).tag = instance.tag();
 		}
 		// BEFORE_PUBLICATION listeners (admission: which instances get queues) learn of
 		// the new set before any decision can name one of its instances: a request that
@@ -107,6 +110,15 @@ final class InstanceSet {
 		changed.accept(now);
 		this.listeners.get(TopologyPhase.PUBLISHED).forEach((listener) -> listener.accept(ids));
 		return true;
+	}
+
+	private static void retag(Topology topology, Collection<WeightedInstance> instances) {
+		for (WeightedInstance instance : instances) {
+			InstanceStats stats = topology.get(instance.id());
+			if (stats != null && stats.tag != instance.tag()) {
+				stats.tag = instance.tag();
+			}
+		}
 	}
 
 	/**

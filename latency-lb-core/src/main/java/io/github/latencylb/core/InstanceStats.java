@@ -2,6 +2,8 @@ package io.github.latencylb.core;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What the scheduler knows of one instance: weight, slow start, draining, ejection,
  * latency (peak EWMA and windowed percentiles), in-flight requests with their start
@@ -74,6 +76,9 @@ final class InstanceStats {
 
 	/** Admission state of this instance, resolved once by the instance set. */
 	volatile AdmissionHandle admission = AdmissionHandle.NONE;
+
+	/** The caller's tag of this instance, from its last instance list. */
+	volatile @Nullable Object tag;
 
 	/** The keyless decision for this instance: immutable, so one serves them all. */
 	final Decision keyless = new Decision(this, DecisionReason.KEYLESS, null);

@@ -212,6 +212,49 @@ class SchedulerTopologyTests {
 	}
 
 	@Test
+	void decisionsShouldCarryTheTagOfTheLatestListOfTheirInstance() {
+		Scheduler scheduler = new Scheduler("tags", this.config, new FakeClock(), new java.util.SplittableRandom(1));
+		Object a1 = new Object();
+		Object b1 = new Object();
+		scheduler.updateInstances(List.of(new WeightedInstance("a", 1, a1), new WeightedInstance("b", 1, b1)));
+		Map<String, Object> tags = new HashMap<>();
+		for (int i = 0; i < 100; i++) {
+			Decision keyless = scheduler.chooseKeyless(java.util.Set.of());
+			Decision keyed = scheduler.chooseForFlow(i, java.util.Set.of());
+			tags.put(keyless.instanceId(), keyless.instanceTag());
+			tags.put(keyed.instanceId(), keyed.instanceTag());
+		}
+		assertThat(tags).containsOnly(Map.entry("a", a1), Map.entry("b", b1));
+		// The same instances as other objects (e.g. after a discovery refresh): the set
+		// does not change, the tags follow the new list.
+		Object a2 = new Object();
+		Object b2 = new Object();
+		assertThat(
+				scheduler.updateInstances(List.of(new WeightedInstance("a", 1, a2), new WeightedInstance("b", 1, b2))))
+			.isFalse();
+		for (int i = 0; i < 100; i++) {
+			Decision keyless = scheduler.chooseKeyless(java.util.Set.of());
+			tags.put(keyless.instanceId(), keyless.instanceTag());
+		}
+		assertThat(tags).containsOnly(Map.entry("a", a2), Map.entry("b", b2));
+		// A changed set: the instance kept and the one added carry their new tags.
+		Object a3 = new Object();
+		Object c3 = new Object();
+		assertThat(
+				scheduler.updateInstances(List.of(new WeightedInstance("a", 1, a3), new WeightedInstance("c", 1, c3))))
+			.isTrue();
+		tags.clear();
+		for (int i = 0; i < 200; i++) {
+			Decision keyless = scheduler.chooseKeyless(java.util.Set.of());
+			tags.put(keyless.instanceId(), keyless.instanceTag());
+		}
+		assertThat(tags).containsOnly(Map.entry("a", a3), Map.entry("c", c3));
+		// Without a tag, none.
+		scheduler.updateInstances(List.of(new WeightedInstance("a", 1)));
+		assertThat(scheduler.chooseKeyless(java.util.Set.of()).instanceTag()).isNull();
+	}
+
+	@Test
 	void emptyInstanceSetShouldGiveNoDecision() {
 		Scheduler empty = new Scheduler("none", this.config, new FakeClock(), new java.util.SplittableRandom(1));
 		assertThat(empty.chooseForFlow(1L, java.util.Set.of())).isNull();

@@ -153,7 +153,13 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 		}
 		Decision decision = keyed ? this.scheduler.chooseForFlow(hash, excluded)
 				: this.scheduler.chooseKeyless(excluded);
-		ServiceInstance instance = (decision != null) ? known.byId.get(decision.instanceId()) : null;
+		if (decision == null) {
+			return new EmptyResponse();
+		}
+		// The instance objects travel with the scheduler's instances as their tags: no
+		// lookup by id on the hot path.
+		ServiceInstance instance = (decision.instanceTag() instanceof ServiceInstance tagged) ? tagged
+				: known.byId.get(decision.instanceId());
 		if (instance == null) {
 			return new EmptyResponse();
 		}
@@ -228,7 +234,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			ids[i] = InstanceIds.idOf(instance);
 			weights[i] = InstanceIds.weightOf(instance);
 			if (byId.putIfAbsent(ids[i], instance) == null) {
-				weighted.add(new WeightedInstance(ids[i], weights[i]));
+				weighted.add(new WeightedInstance(ids[i], weights[i], instance));
 			}
 			i++;
 		}

@@ -222,6 +222,19 @@ class LatencyAwareLoadBalancerTests {
 		DefaultServiceInstance a2 = new DefaultServiceInstance("a", "svc", "127.0.0.1", 8081, false, new HashMap<>());
 		assertThat(this.loadBalancer.choose(new ArrayList<>(List.of(a2, b)), Map.of()).hasServer()).isTrue();
 		assertThat(this.loadBalancer.getInstances().get("a")).isSameAs(a2);
+		// Its responses too (DefaultServiceInstance's equals cannot tell a from a2):
+		// flows
+		// homed on a (a keyless request would pick the weight-3 b).
+		int a2Chosen = 0;
+		for (int i = 0; i < 50; i++) {
+			ServiceInstance server = this.loadBalancer
+				.choose(new ArrayList<>(List.of(a2, b)),
+						Map.of(LatencyLbAttributes.FLOW_KEY_HASH, i * 0x9E3779B97F4A7C15L))
+				.getServer();
+			assertThat(server == a2 || server == b).as("response %d names an instance of the latest list", i).isTrue();
+			a2Chosen += (server == a2) ? 1 : 0;
+		}
+		assertThat(a2Chosen).isPositive();
 		// Fewer instances: taken up.
 		assertThat(this.loadBalancer.choose(new ArrayList<>(List.of(b)), Map.of()).getServer()).isSameAs(b);
 		assertThat(this.loadBalancer.getInstances()).containsOnlyKeys("b");
