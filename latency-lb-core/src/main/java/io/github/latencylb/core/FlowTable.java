@@ -33,9 +33,6 @@ import org.jspecify.annotations.Nullable;
  * bookkeeping makes a lookup 10 to 40 times slower than a bare map. Primitive-collection
  * libraries offer compact maps but neither concurrency, nor expiry, nor a size-bounded
  * eviction policy, which is most of this class.
- * <p>
- * Its times are {@link NanoClock#recentNanoTime() recent readings} of its clock: it keeps
- * them in units of about a millisecond anyway.
  */
 public final class FlowTable {
 
@@ -148,7 +145,7 @@ public final class FlowTable {
 	 * @return the pin, or {@code null}
 	 */
 	@Nullable Pin get(long key, long idleNanos) {
-		long nanos = this.clock.recentNanoTime();
+		long nanos = this.clock.nanoTime();
 		return segment(key).get(key, coarse(nanos), deadline(nanos, idleNanos));
 	}
 
@@ -169,7 +166,7 @@ public final class FlowTable {
 	 */
 	Pin place(long key, @Nullable InstanceStats expected, InstanceStats target, boolean home, long idleNanos,
 			int uses) {
-		long nanos = this.clock.recentNanoTime();
+		long nanos = this.clock.nanoTime();
 		return segment(key).place(key, expected, target, home, uses, coarse(nanos), deadline(nanos, idleNanos));
 	}
 
@@ -182,7 +179,7 @@ public final class FlowTable {
 	 * @return whether the key was seen before
 	 */
 	boolean seenBefore(long key, long idleNanos) {
-		long nanos = this.clock.recentNanoTime();
+		long nanos = this.clock.nanoTime();
 		return this.doorkeeper.seenBefore(key, coarse(nanos), deadline(nanos, idleNanos));
 	}
 
@@ -193,7 +190,7 @@ public final class FlowTable {
 	 */
 	void sweep() {
 		int i = Math.floorMod(this.sweepCursor.getAndIncrement(), this.segments.length);
-		this.segments[i].sweep(coarse(this.clock.recentNanoTime()), 4096);
+		this.segments[i].sweep(coarse(this.clock.nanoTime()), 4096);
 	}
 
 	private FlowSegment segment(long key) {

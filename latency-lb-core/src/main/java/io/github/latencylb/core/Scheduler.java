@@ -152,9 +152,9 @@ public final class Scheduler {
 	 * @return the decision, or {@code null} when the service has no instance
 	 */
 	public @Nullable Decision chooseForFlow(long keyHash, Set<String> excluded) {
-		// A recent time is enough (see chooseKeyless): pins, hysteresis and idle
-		// timeouts are measured in seconds and more.
-		long now = this.clock.recentNanoTime();
+		// The exact time, unlike chooseKeyless: the first request of a flow after a quiet
+		// spell must find its pin expired if it idled past its timeout.
+		long now = this.clock.nanoTime();
 		SchedulerConfig config = this.config;
 		Topology topology = this.parts.current(config, now);
 		return topology.isEmpty() ? null : this.parts.router().choose(topology, keyHash, excluded, config, now);
@@ -166,10 +166,12 @@ public final class Scheduler {
 	 * @return the decision, or {@code null} when the service has no instance
 	 */
 	public @Nullable Decision chooseKeyless(Set<String> excluded) {
-		// A recent time is enough here (NanoClock.recentNanoTime, at most a fraction of a
-		// millisecond old under traffic): two choices compare costs that decay over
-		// seconds, and the refresh and slow start it gates are paced in hundreds of
-		// milliseconds and more.
+		// A recent time is enough here (NanoClock.recentNanoTime: a fraction of a
+		// millisecond old under traffic, as old as the last event after a quiet spell):
+		// two choices compare costs that decay over seconds, and the refresh and slow
+		// start it gates are paced in hundreds of milliseconds and more. After a quiet
+		// spell one decision may see the fleet as it was; its lease start reads the
+		// clock, and the next decision is current again.
 		long now = this.clock.recentNanoTime();
 		SchedulerConfig config = this.config;
 		Topology topology = this.parts.current(config, now);
