@@ -84,11 +84,11 @@ final class PeakEwmaCost {
 		// difference is their difference over tau, one division when the taus agree.
 		long aAge = aState.seen() ? Math.max(0, nowNanos - aState.stamp()) : 0;
 		long bAge = bState.seen() ? Math.max(0, nowNanos - bState.stamp()) : 0;
-		if (aAge == bAge || aLeft == 0) {
-			return aLeft <= bRight;
-		}
 		double d = (a.ewma.tauNanos() == b.ewma.tauNanos()) ? (bAge - aAge) / a.ewma.tauNanos()
 				: bAge / b.ewma.tauNanos() - aAge / a.ewma.tauNanos();
+		if (d == 0 || aLeft == 0) {
+			return aLeft <= bRight;
+		}
 		// Equal scores computed another way differ in their last bits: a tie within
 		// rounding goes to a, as an exact tie does.
 		double limit = bRight * TIE;

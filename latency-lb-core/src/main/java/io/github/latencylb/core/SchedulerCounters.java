@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SchedulerCounters {
 
-	/** By {@link DecisionReason#ordinal()}: an array read, no key check, per decision. */
 	private static final int KEYLESS = DecisionReason.KEYLESS.ordinal();
 
+	/** By {@link DecisionReason#ordinal()}: an array read, no key check, per decision. */
 	private final LongAdder[] decisions = new LongAdder[DecisionReason.values().length];
 
 	private final LongAdder[] moves = new LongAdder[MoveCause.values().length];
@@ -29,13 +29,6 @@ public final class SchedulerCounters {
 	}
 
 	/**
-	 * Count a decision (and its move, if any) and return it.
-	 * @param instance the chosen instance
-	 * @param reason why it was chosen
-	 * @param cause why the flow moved, {@code null} if it did not
-	 * @return the decision
-	 */
-	/**
 	 * Count a keyless decision.
 	 * @param instance the chosen instance
 	 * @return its (shared, immutable) keyless decision
@@ -45,6 +38,13 @@ public final class SchedulerCounters {
 		return instance.keyless;
 	}
 
+	/**
+	 * Count a decision (and its move, if any) and return it.
+	 * @param instance the chosen instance
+	 * @param reason why it was chosen
+	 * @param cause why the flow moved, {@code null} if it did not
+	 * @return the decision
+	 */
 	Decision decided(InstanceStats instance, DecisionReason reason, @Nullable MoveCause cause) {
 		this.decisions[reason.ordinal()].increment();
 		if (cause != null) {
