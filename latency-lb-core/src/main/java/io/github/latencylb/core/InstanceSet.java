@@ -84,19 +84,20 @@ final class InstanceSet {
 		Map<String, InstanceStats> next = new LinkedHashMap<>();
 		for (WeightedInstance instance : instances) {
 			InstanceStats existing = current.get(instance.id());
+			InstanceStats stats;
 			if (existing != null && existing.weight == instance.weight()) {
-				next.put(instance.id(), existing);
+				stats = existing;
 			}
 			else {
 				boolean warm = initial || settling || (existing != null && existing.warmth(now, config) >= 1.0);
-				InstanceStats stats = new InstanceStats(instance.id(), instance.weight(), now, warm, config);
+				stats = new InstanceStats(instance.id(), instance.weight(), now, warm, config);
 				if (existing != null) {
 					stats.draining = existing.draining;
 				}
 				stats.admission = this.admission.handle(instance.id());
-				next.put(instance.id(), stats);
 			}
-			next.get(instance.id()).tag = instance.tag();
+			stats.tag = instance.tag();
+			next.put(instance.id(), stats);
 		}
 		// BEFORE_PUBLICATION listeners (admission: which instances get queues) learn of
 		// the new set before any decision can name one of its instances: a request that

@@ -64,8 +64,9 @@ final class PeakEwmaCost {
 	}
 
 	/**
-	 * Whether {@code a}'s {@link #keylessScore} is at most {@code b}'s, with one
-	 * {@code exp} instead of two: {@code ca e^-x x la <= cb e^-y x lb} holds exactly when
+	 * Whether {@code a}'s {@link #keylessScore} is at most {@code b}'s, with at most one
+	 * {@code exp} instead of two (none when bounds of it decide):
+	 * {@code ca e^-x x la <= cb e^-y x lb} holds exactly when
 	 * {@code ca x la x e^(y-x) <= cb x lb}. Scores equal within rounding tie, and a tie
 	 * goes to {@code a}.
 	 * @param a an instance

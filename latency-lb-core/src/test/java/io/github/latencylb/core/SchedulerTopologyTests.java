@@ -232,10 +232,7 @@ class SchedulerTopologyTests {
 		assertThat(
 				scheduler.updateInstances(List.of(new WeightedInstance("a", 1, a2), new WeightedInstance("b", 1, b2))))
 			.isFalse();
-		for (int i = 0; i < 100; i++) {
-			Decision keyless = scheduler.chooseKeyless(java.util.Set.of());
-			tags.put(keyless.instanceId(), keyless.instanceTag());
-		}
+		tags.putAll(keylessTags(scheduler, 100));
 		assertThat(tags).containsOnly(Map.entry("a", a2), Map.entry("b", b2));
 		// A changed set: the instance kept and the one added carry their new tags.
 		Object a3 = new Object();
@@ -243,15 +240,19 @@ class SchedulerTopologyTests {
 		assertThat(
 				scheduler.updateInstances(List.of(new WeightedInstance("a", 1, a3), new WeightedInstance("c", 1, c3))))
 			.isTrue();
-		tags.clear();
-		for (int i = 0; i < 200; i++) {
-			Decision keyless = scheduler.chooseKeyless(java.util.Set.of());
-			tags.put(keyless.instanceId(), keyless.instanceTag());
-		}
-		assertThat(tags).containsOnly(Map.entry("a", a3), Map.entry("c", c3));
+		assertThat(keylessTags(scheduler, 200)).containsOnly(Map.entry("a", a3), Map.entry("c", c3));
 		// Without a tag, none.
 		scheduler.updateInstances(List.of(new WeightedInstance("a", 1)));
 		assertThat(scheduler.chooseKeyless(java.util.Set.of()).instanceTag()).isNull();
+	}
+
+	private static Map<String, Object> keylessTags(Scheduler scheduler, int decisions) {
+		Map<String, Object> tags = new HashMap<>();
+		for (int i = 0; i < decisions; i++) {
+			Decision keyless = scheduler.chooseKeyless(java.util.Set.of());
+			tags.put(keyless.instanceId(), keyless.instanceTag());
+		}
+		return tags;
 	}
 
 	@Test

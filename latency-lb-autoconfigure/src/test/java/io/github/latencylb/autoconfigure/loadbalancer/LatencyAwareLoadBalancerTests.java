@@ -15,7 +15,6 @@ import io.github.latencylb.core.Scheduler;
 import io.github.latencylb.core.SchedulerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import reactor.core.publisher.Flux;
 
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -30,6 +29,7 @@ import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.core.HintBasedServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
+import org.springframework.cloud.loadbalancer.support.ServiceInstanceListSuppliers;
 import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 
@@ -178,20 +178,8 @@ class LatencyAwareLoadBalancerTests {
 	@Test
 	void chooseOutsideTheGatewayThroughAHintSupplierShouldAnswerWithoutCountingTheRequest() {
 		DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
-		List<ServiceInstance> instances = this.two;
-		ServiceInstanceListSupplier fixed = new ServiceInstanceListSupplier() {
-
-			@Override
-			public String getServiceId() {
-				return "svc";
-			}
-
-			@Override
-			public Flux<List<ServiceInstance>> get() {
-				return Flux.just(instances);
-			}
-
-		};
+		ServiceInstanceListSupplier fixed = ServiceInstanceListSuppliers.from("svc",
+				this.two.toArray(new ServiceInstance[0]));
 		// A hint supplier makes the chain request-scoped: the request's own list is read
 		// beside the request-independent one.
 		beans.registerSingleton("supplier", new HintBasedServiceInstanceListSupplier(fixed,
