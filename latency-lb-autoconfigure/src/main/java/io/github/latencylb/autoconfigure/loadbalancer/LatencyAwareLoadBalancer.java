@@ -217,10 +217,8 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			return known;
 		}
 		if (known.sameAs(instances)) {
-			// Kept as the list to compare with by identity: a caching supplier hands this
-			// list out until its next refresh, which would otherwise be checked instance
-			// by
-			// instance on every request.
+			// Kept to compare by identity: a caching supplier hands this list out until
+			// its next refresh, and each request would check it again otherwise.
 			KnownInstances adopted = known.withSource(instances);
 			this.known = adopted;
 			return adopted;
