@@ -23,6 +23,11 @@ public interface AdmissionView {
 			return 0;
 		}
 
+		@Override
+		public AdmissionHandle handle(String instanceId) {
+			return AdmissionHandle.NONE;
+		}
+
 	};
 
 	/**

@@ -23,8 +23,11 @@ final class SlowStartGate {
 	 * @return the warmth
 	 */
 	static double warmth(InstanceStats instance, long nowNanos, SlowStartConfig config) {
+		if (instance.warmFromStart) {
+			return 1.0;
+		}
 		long duration = config.duration().toNanos();
-		if (instance.warmFromStart || duration == 0) {
+		if (duration == 0) {
 			return 1.0;
 		}
 		double f = (double) (nowNanos - instance.firstSeenNanos) / duration;

@@ -2,7 +2,10 @@ package io.github.latencylb.autoconfigure.admission;
 
 import java.net.URI;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClientResponse;
 
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.http.HttpHeaders;
@@ -23,11 +26,25 @@ final class GatewayExchanges {
 	 * @return whether the response is an event stream
 	 */
 	static boolean isEventStream(ServerWebExchange exchange) {
-		String raw = exchange.getResponse().getHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+		// The backend's headers as Reactor Netty received them, when Gateway's Netty
+		// routing filter proxied the request: read by a constant header name whose hash
+		// is cached, unlike a lookup through the exchange's response headers by string.
+		Object client = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
+		String raw = (client instanceof HttpClientResponse response)
+				? response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE)
+				: exchange.getResponse().getHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+		return isEventStream(raw);
+	}
+
+	/**
+	 * Return whether a {@code Content-Type} value says server-sent events.
+	 * @param raw the header value, or {@code null}
+	 * @return whether it is an event stream
+	 */
+	static boolean isEventStream(@Nullable String raw) {
 		if (raw == null || (raw.indexOf('*') < 0 && !containsIgnoringCase(raw, "event-stream"))) {
 			// Only a wildcard or an event-stream subtype can be compatible: most
-			// responses
-			// are told apart without parsing their media type.
+			// responses are told apart without parsing their media type.
 			return false;
 		}
 		try {

@@ -81,7 +81,9 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			return Mono.error(ex);
 		}
 		Map<String, Object> attributes = attributes(request);
-		LatencyLbRequestContext context = LatencyLbRequestContext.of(attributes);
+		// No attributes (a request from outside the gateway, without a flow key): no
+		// context to look for.
+		LatencyLbRequestContext context = attributes.isEmpty() ? null : LatencyLbRequestContext.of(attributes);
 		if (chain.requestScoped) {
 			// The instance set comes from the request-independent list; this request may
 			// use only what its own list offers (e.g. instances matching its hint).
@@ -143,7 +145,8 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			this.empty.set(false);
 		}
 		KnownInstances known = update(instances);
-		Object key = (context != null) ? null : attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
+		Object key = (context != null || attributes.isEmpty()) ? null
+				: attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
 		boolean keyed = (context != null) ? context.isKeyed() : key instanceof Long;
 		long hash = (context != null) ? context.getFlowKeyHash() : (keyed ? (Long) key : 0);
 		Set<String> excluded = (context != null) ? context.getExcluded() : Set.of();

@@ -32,10 +32,17 @@ final class WaitList {
 
 	private final TreeMap<Integer, Integer> byClass = new TreeMap<>();
 
+	/**
+	 * The number of waiters, published for readers without the lock (every scheduling
+	 * decision asks whether its candidates have waiters).
+	 */
+	private volatile int published;
+
 	void add(Ticket ticket) {
 		this.byService.add(ticket);
 		this.byDeadline.add(ticket);
 		this.byClass.merge(ticket.priorityClass(), 1, Integer::sum);
+		this.published = this.byService.size();
 	}
 
 	boolean remove(Ticket ticket) {
@@ -44,6 +51,7 @@ final class WaitList {
 		}
 		this.byDeadline.remove(ticket);
 		this.byClass.computeIfPresent(ticket.priorityClass(), (key, count) -> (count > 1) ? count - 1 : null);
+		this.published = this.byService.size();
 		return true;
 	}
 
@@ -92,6 +100,14 @@ final class WaitList {
 
 	int size() {
 		return this.byService.size();
+	}
+
+	/**
+	 * Return the number of waiters as of the last change: safe to read without the lock.
+	 * @return the number of waiters
+	 */
+	int publishedSize() {
+		return this.published;
 	}
 
 	SortedMap<Integer, Integer> countsByClass() {

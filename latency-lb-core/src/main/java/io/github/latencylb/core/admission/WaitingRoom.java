@@ -143,9 +143,10 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	 * @return the queue length
 	 */
 	public int queueLength() {
-		synchronized (this.lock) {
-			return this.waiting.size();
-		}
+		// Without the lock: read on every scheduling decision, and a count taken under
+		// the
+		// lock would be just as stale once returned.
+		return this.waiting.publishedSize();
 	}
 
 	/**
