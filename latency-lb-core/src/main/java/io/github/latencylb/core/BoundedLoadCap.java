@@ -19,7 +19,7 @@ final class BoundedLoadCap {
 	 * @return whether the instance is at its cap
 	 */
 	static boolean over(InstanceStats instance, long totalWeight, int totalInflight, BoundedLoadConfig config) {
-		int inflight = instance.inflight.get();
+		int inflight = instance.inflight;
 		if (inflight + 1 <= config.minSlots()) {
 			// Within the floor whatever the cap: the usual case of a lightly loaded
 			// fleet.

@@ -70,7 +70,7 @@ final class FleetLatency {
 		this.p95Nanos = lowerMedian(p95s);
 		List<Long> inflights = new ArrayList<>();
 		for (InstanceStats s : instances) {
-			inflights.add((long) s.inflight.get());
+			inflights.add((long) s.inflight);
 		}
 		Collections.sort(inflights);
 		this.inflight = inflights.isEmpty() ? 1 : (int) Math.max(1, inflights.get(inflights.size() / 2));

@@ -46,7 +46,7 @@ final class HomeWait {
 		// Saturated: at least one request waits, and each waiting request competes for a
 		// share of the permits as much as each flow in flight does.
 		int waiting = Math.max(1, home.admission().queueLength());
-		int concurrency = Math.max(1, Math.max(home.admission().permits(), home.inflight.get()));
+		int concurrency = Math.max(1, Math.max(home.admission().permits(), home.inflight));
 		return rule.decide(inflight(topology, keyHash), home.flows.flows() + waiting, concurrency, waiting - 1, service,
 				this.fleet.p95Nanos());
 	}

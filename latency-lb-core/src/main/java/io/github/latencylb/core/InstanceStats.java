@@ -1,6 +1,7 @@
 package io.github.latencylb.core;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
 
@@ -14,6 +15,9 @@ final class InstanceStats {
 	/** Most flows whose requests in flight are counted per instance. */
 	static final int FLOWS_TRACKED = 1024;
 
+	private static final AtomicIntegerFieldUpdater<InstanceStats> INFLIGHT = AtomicIntegerFieldUpdater
+		.newUpdater(InstanceStats.class, "inflight");
+
 	final String id;
 
 	final int weight;
@@ -26,7 +30,13 @@ final class InstanceStats {
 
 	final LatencyWindow window;
 
-	final AtomicInteger inflight = new AtomicInteger();
+	/**
+	 * Requests in flight: a field of this object, not an {@code AtomicInteger} of its
+	 * own, so that the two candidates of a keyless decision are read without one more
+	 * object each. Written through {@link #incrementInflight} and
+	 * {@link #decrementInflight} (tests may set it).
+	 */
+	volatile int inflight;
 
 	final OutstandingRequests outstanding = new OutstandingRequests();
 
@@ -92,6 +102,14 @@ final class InstanceStats {
 		this.warmFromStart = warmFromStart;
 		this.ewma = new PeakEwma(config.latency().decay().toNanos(), nowNanos);
 		this.window = new LatencyWindow(config.latency().window().toNanos(), nowNanos);
+	}
+
+	int incrementInflight() {
+		return INFLIGHT.incrementAndGet(this);
+	}
+
+	int decrementInflight() {
+		return INFLIGHT.decrementAndGet(this);
 	}
 
 	AdmissionHandle admission() {

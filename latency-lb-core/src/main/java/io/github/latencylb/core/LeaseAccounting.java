@@ -45,7 +45,7 @@ final class LeaseAccounting {
 	 */
 	Lease start(InstanceStats instance, boolean keyed, long flowHash) {
 		FlowLease flow = keyed ? instance.flows.acquire(flowHash) : null;
-		int inflight = instance.inflight.incrementAndGet();
+		int inflight = instance.incrementInflight();
 		long now = this.clock.nanoTime();
 		Lease lease = new Lease(this, instance, now, inflight, flow, instance.outstanding.track(now));
 		this.totalInflight.incrementAndGet();
@@ -77,7 +77,7 @@ final class LeaseAccounting {
 	}
 
 	void release(InstanceStats instance, Lease lease) {
-		instance.inflight.decrementAndGet();
+		instance.decrementInflight();
 		lease.untrack();
 		this.totalInflight.decrementAndGet();
 	}

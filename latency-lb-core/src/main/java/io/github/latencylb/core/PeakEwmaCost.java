@@ -112,7 +112,7 @@ final class PeakEwmaCost {
 	}
 
 	private static double load(InstanceStats instance, double warmth) {
-		int inflight = instance.inflight.get();
+		int inflight = instance.inflight;
 		// Divisions by 1 skipped: they are most instances' warmth and weight.
 		double load = ((warmth == 1.0) ? inflight : inflight / warmth) + 1;
 		return (instance.weight == 1) ? load : load / instance.weight;
@@ -132,7 +132,7 @@ final class PeakEwmaCost {
 		double weight = instance.weight * warmth;
 		long median = instance.medianNanos;
 		double latency = (median > 0) ? median : cost(instance, nowNanos);
-		return latency * (instance.inflight.get() + 1) / weight;
+		return latency * (instance.inflight + 1) / weight;
 	}
 
 }

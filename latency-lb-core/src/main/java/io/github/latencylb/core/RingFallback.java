@@ -92,7 +92,7 @@ final class RingFallback {
 
 	private static @Nullable InstanceStats lessLoaded(@Nullable InstanceStats best, InstanceStats candidate,
 			long keyHash, SchedulerConfig config, long nowNanos) {
-		if (!candidate.admission().hasFreePermit() || (best != null && candidate.inflight.get() >= best.inflight.get())
+		if (!candidate.admission().hasFreePermit() || (best != null && candidate.inflight >= best.inflight)
 				|| !SlowStartGate.admitsFlow(SlowStartGate.warmth(candidate, nowNanos, config.slowStart()), keyHash)) {
 			return best;
 		}

@@ -37,7 +37,7 @@ public record SchedulerSnapshot(String serviceId, List<Instance> instances, Map<
 			LatencyWindow.Summary summary = s.window.summary(now);
 			double warmth = s.warmth(now, config);
 			instances.add(new Instance(s.id, s.state(now, config), s.weight, s.weight * warmth, s.ewma.value(now),
-					summary.p50Nanos(), summary.p99Nanos(), summary.count(), s.inflight.get(), s.homeFlows.get(),
+					summary.p50Nanos(), summary.p99Nanos(), summary.count(), s.inflight, s.homeFlows.get(),
 					s.pinnedFlows.get(), topology.ring.share(s.id), s.slow, s.oldestOutstandingAge(now),
 					s.consecutiveFailures.get()));
 		}

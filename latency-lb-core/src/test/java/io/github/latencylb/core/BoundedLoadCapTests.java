@@ -15,9 +15,9 @@ class BoundedLoadCapTests {
 	void shouldFloorTheCapAtMinSlots() {
 		InstanceStats a = new InstanceStats("a", 1, 0L, true, this.config);
 		BoundedLoadConfig cap = new BoundedLoadConfig(1.25, 8);
-		a.inflight.set(7);
+		a.inflight = 7;
 		assertThat(BoundedLoadCap.over(a, 4, 7, cap)).isFalse();
-		a.inflight.set(8);
+		a.inflight = 8;
 		assertThat(BoundedLoadCap.over(a, 4, 8, cap)).isTrue();
 	}
 
@@ -26,9 +26,9 @@ class BoundedLoadCapTests {
 		InstanceStats heavy = new InstanceStats("heavy", 3, 0L, true, this.config);
 		BoundedLoadConfig cap = new BoundedLoadConfig(1.25, 1);
 		// Share 3/4 of 99 + 1: ceil(1.25 x 100 x 0.75) = 94.
-		heavy.inflight.set(93);
+		heavy.inflight = 93;
 		assertThat(BoundedLoadCap.over(heavy, 4, 99, cap)).isFalse();
-		heavy.inflight.set(94);
+		heavy.inflight = 94;
 		assertThat(BoundedLoadCap.over(heavy, 4, 99, cap)).isTrue();
 	}
 

@@ -37,18 +37,18 @@ class LeaseAccountingTests {
 		InstanceStats a = this.instances.current().get("a");
 		Lease first = this.leases.start(a);
 		Lease second = this.leases.start(a);
-		assertThat(a.inflight.get()).isEqualTo(2);
+		assertThat(a.inflight).isEqualTo(2);
 		assertThat(a.outstanding.size()).isEqualTo(2);
 		assertThat(this.leases.totalInflight()).isEqualTo(2);
 		first.release();
-		assertThat(a.inflight.get()).isOne();
+		assertThat(a.inflight).isOne();
 		assertThat(a.outstanding.size()).isOne();
 		second.responded();
 		assertThat(a.outstanding.isEmpty()).isTrue();
-		assertThat(a.inflight.get()).isOne();
+		assertThat(a.inflight).isOne();
 		assertThat(this.leases.totalInflight()).isOne();
 		second.release();
-		assertThat(a.inflight.get()).isZero();
+		assertThat(a.inflight).isZero();
 		assertThat(this.leases.totalInflight()).isZero();
 	}
 

@@ -35,7 +35,7 @@ class PeakEwmaCostTests {
 	@Test
 	void keylessScoreShouldScaleInflightByWarmthAndDivideByWeight() {
 		InstanceStats a = observed("a", 2_000_000);
-		a.inflight.set(3);
+		a.inflight = 3;
 		assertThat(this.cost.keylessScore(a, 1.0, NOW)).isEqualTo(2_000_000 * 4.0);
 		assertThat(this.cost.keylessScore(a, 0.5, NOW)).isEqualTo(2_000_000 * 7.0);
 	}
@@ -51,30 +51,30 @@ class PeakEwmaCostTests {
 		assertThat(this.cost.keylessNoWorse(b, 1.0, a, 1.0, now)).isTrue();
 		assertThat(this.cost.keylessNoWorse(a, 1.0, b, 1.0, now)).isFalse();
 		// One request in flight on b doubles its score past a's.
-		b.inflight.set(1);
+		b.inflight = 1;
 		assertThat(this.cost.keylessNoWorse(b, 1.0, a, 1.0, now)).isFalse();
 		assertThat(this.cost.keylessNoWorse(a, 1.0, b, 1.0, now)).isTrue();
 		// An instance with no sample costs the fleet's lower median undecayed: b's 2.94
 		// ms.
 		InstanceStats fresh = instance("fresh", 1);
 		this.cost.refresh(List.of(a, b, fresh), now);
-		b.inflight.set(0);
+		b.inflight = 0;
 		// Equal scores, one decayed and one not: a tie, which goes to the first drawn.
 		assertThat(this.cost.keylessNoWorse(fresh, 1.0, b, 1.0, now)).isTrue();
 		assertThat(this.cost.keylessNoWorse(b, 1.0, fresh, 1.0, now)).isTrue();
-		b.inflight.set(1);
+		b.inflight = 1;
 		assertThat(this.cost.keylessNoWorse(fresh, 1.0, a, 1.0, now)).isTrue();
 		assertThat(this.cost.keylessNoWorse(a, 1.0, fresh, 1.0, now)).isFalse();
 		// Half warm with one in flight: 2.94 ms x (1 / 0.5 + 1) = 8.83 ms, above a's 4
 		// ms.
-		fresh.inflight.set(1);
+		fresh.inflight = 1;
 		assertThat(this.cost.keylessNoWorse(fresh, 0.5, a, 1.0, now)).isFalse();
 		assertThat(this.cost.keylessNoWorse(a, 1.0, fresh, 0.5, now)).isTrue();
 		// Weight divides the score: 8 ms decayed to 2.94 ms, 1 in flight, weight 3: 1.96
 		// ms.
 		InstanceStats heavy = new InstanceStats("heavy", 3, NOW, true, this.config);
 		heavy.ewma.observe(8_000_000, NOW);
-		heavy.inflight.set(1);
+		heavy.inflight = 1;
 		assertThat(this.cost.keylessNoWorse(heavy, 1.0, a, 1.0, now)).isTrue();
 		assertThat(this.cost.keylessNoWorse(a, 1.0, heavy, 1.0, now)).isFalse();
 	}
@@ -101,8 +101,8 @@ class PeakEwmaCostTests {
 			InstanceStats b = new InstanceStats("b", 1 + random.nextInt(3), NOW, true, this.config);
 			a.ewma.observe(1_000_000 + random.nextLong(20_000_000), Math.min(aStamp, now));
 			b.ewma.observe(1_000_000 + random.nextLong(20_000_000), Math.min(bStamp, now));
-			a.inflight.set(random.nextInt(4));
-			b.inflight.set(random.nextInt(4));
+			a.inflight = random.nextInt(4);
+			b.inflight = random.nextInt(4);
 			double aWarmth = warmths[random.nextInt(warmths.length)];
 			double bWarmth = warmths[random.nextInt(warmths.length)];
 			double aScore = this.cost.keylessScore(a, aWarmth, now);
@@ -127,7 +127,7 @@ class PeakEwmaCostTests {
 	@Test
 	void flowScoreShouldUseTheMedianOnceKnownAndTheEffectiveWeight() {
 		InstanceStats a = observed("a", 2_000_000);
-		a.inflight.set(1);
+		a.inflight = 1;
 		assertThat(this.cost.flowScore(a, 1.0, NOW)).isEqualTo(2_000_000 * 2.0);
 		a.medianNanos = 3_000_000;
 		assertThat(this.cost.flowScore(a, 0.5, NOW)).isEqualTo(3_000_000 * 2.0 / 0.5);

@@ -52,7 +52,7 @@ class PowerOfTwoChoicesTests {
 	void shouldAvoidAnInstanceOverItsCap() {
 		this.a.ewma.observe(1_000_000, NOW);
 		this.b.ewma.observe(30_000_000, NOW);
-		this.a.inflight.set(8);
+		this.a.inflight = 8;
 		for (int i = 0; i < 100; i++) {
 			assertThat(this.twoChoices.choose(List.of(this.a, this.b), 2, 8, this.config, NOW)).isSameAs(this.b);
 		}

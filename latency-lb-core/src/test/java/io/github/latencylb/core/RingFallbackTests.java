@@ -41,7 +41,7 @@ class RingFallbackTests {
 		this.topology.get("c").admission = PowerOfTwoChoicesTests.saturated();
 		assertThat(best(Set.of())).isEqualTo("b");
 		this.topology.get("c").admission = AdmissionHandle.NONE;
-		this.topology.get("c").inflight.set(8);
+		this.topology.get("c").inflight = 8;
 		assertThat(best(Set.of())).isEqualTo("b");
 	}
 
@@ -56,8 +56,8 @@ class RingFallbackTests {
 	@Test
 	void overflowShouldBeTheLeastLoadedFitCandidateWithAFreePermit() {
 		InstanceStats home = this.topology.get("a");
-		this.topology.get("b").inflight.set(5);
-		this.topology.get("c").inflight.set(2);
+		this.topology.get("b").inflight = 5;
+		this.topology.get("c").inflight = 2;
 		assertThat(this.fallback.overflow(this.topology, this.key, home, Set.of(), this.config, NOW).id).isEqualTo("c");
 		this.topology.get("c").admission = PowerOfTwoChoicesTests.saturated();
 		assertThat(this.fallback.overflow(this.topology, this.key, home, Set.of(), this.config, NOW).id).isEqualTo("b");
@@ -71,11 +71,11 @@ class RingFallbackTests {
 		InstanceStats home = five.get("a");
 		List<String> candidates = saturateRingCandidates(five, key, "a");
 		String beyond = other(five, home.id, candidates);
-		five.get(beyond).inflight.set(7);
+		five.get(beyond).inflight = 7;
 		assertThat(this.fallback.overflow(five, key, home, Set.of(), this.config, NOW).id).isEqualTo(beyond);
 		// A ring candidate with a free permit comes first, however loaded.
 		five.get(candidates.get(2)).admission = AdmissionHandle.NONE;
-		five.get(candidates.get(2)).inflight.set(30);
+		five.get(candidates.get(2)).inflight = 30;
 		assertThat(this.fallback.overflow(five, key, home, Set.of(), this.config, NOW).id).isEqualTo(candidates.get(2));
 	}
 
