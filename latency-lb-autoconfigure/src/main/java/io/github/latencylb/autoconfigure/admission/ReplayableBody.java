@@ -38,17 +38,30 @@ final class ReplayableBody {
 	}
 
 	/**
+	 * Return the body of a request whose headers say it has none (no
+	 * {@code Content-Length} above zero, no {@code Transfer-Encoding}): known at once,
+	 * without reading anything.
+	 * @param request the request
+	 * @return the absent body, or {@code null} when the request may have one
+	 */
+	static @Nullable ReplayableBody none(ServerHttpRequest request) {
+		HttpHeaders headers = request.getHeaders();
+		long length = headers.getContentLength();
+		return (length == 0 || (length < 0 && headers.getFirst(HttpHeaders.TRANSFER_ENCODING) == null)) ? NONE : null;
+	}
+
+	/**
 	 * Read the request's body ahead, up to {@code maxBytes}.
 	 * @param request the client's request
 	 * @param maxBytes the largest body kept as a copy
 	 * @return the body, once it is read or known to be larger than {@code maxBytes}
 	 */
 	static Mono<ReplayableBody> read(ServerHttpRequest request, int maxBytes) {
-		HttpHeaders headers = request.getHeaders();
-		long length = headers.getContentLength();
-		if (length == 0 || (length < 0 && headers.getFirst(HttpHeaders.TRANSFER_ENCODING) == null)) {
-			return Mono.just(NONE);
+		ReplayableBody none = none(request);
+		if (none != null) {
+			return Mono.just(none);
 		}
+		long length = request.getHeaders().getContentLength();
 		if (length > maxBytes) {
 			// Known to be too large: stream it from the start, reading nothing ahead.
 			ReplayableBodyReader reader = new ReplayableBodyReader(request.getBody(), maxBytes, null);

@@ -51,8 +51,6 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 
 	private static final Log logger = LogFactory.getLog(RetryGlobalFilter.class);
 
-	private static final Object RESPONDED = new Object();
-
 	private final RetryPolicy policy;
 
 	private final RequestContextPreparer contexts;
@@ -110,18 +108,23 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		}
 		RetryBudget budget = this.policy.budgetOf(serviceId);
 		budget.onRequest();
-		// Keep the body (up to max-body-bytes) before the first attempt, so that a retry
-		// sends exactly what the client sent; a larger body is sent once.
-		return ReplayableBody.read(exchange.getRequest(), this.policy.config().maxBodyBytes()).flatMap((body) -> {
-			ServerWebExchange replaying = !body.present() ? exchange
-					: exchange.mutate()
-						.request(body.decorate(exchange.getRequest(), exchange.getResponse().bufferFactory()))
-						.build();
-			Attempts attempts = new Attempts(replaying, chain, url, serviceId, budget, body, context);
-			return retrying(attempts, 1).doFinally((signal) -> body.discard());
-		})
-			.onErrorResume(NotFoundException.class,
-					(ex) -> RejectionResponse.noInstance(exchange.getResponse(), serviceId, ex));
+		ReplayableBody none = ReplayableBody.none(exchange.getRequest());
+		// Without a body (most requests) the attempts start at once: fewer operators
+		// for every signal of the exchange to pass through. Otherwise keep the body (up
+		// to max-body-bytes) before the first attempt, so that a retry sends exactly
+		// what the client sent; a larger body is sent once.
+		Mono<Void> attempts = (none != null)
+				? retrying(new Attempts(exchange, chain, url, serviceId, budget, none, context), 1)
+				: ReplayableBody.read(exchange.getRequest(), this.policy.config().maxBodyBytes()).flatMap((body) -> {
+					ServerWebExchange replaying = !body.present() ? exchange
+							: exchange.mutate()
+								.request(body.decorate(exchange.getRequest(), exchange.getResponse().bufferFactory()))
+								.build();
+					return retrying(new Attempts(replaying, chain, url, serviceId, budget, body, context), 1)
+						.doFinally((signal) -> body.discard());
+				});
+		return attempts.onErrorResume(NotFoundException.class,
+				(ex) -> RejectionResponse.noInstance(exchange.getResponse(), serviceId, ex));
 	}
 
 	/**
@@ -178,10 +181,9 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	 */
 	private Mono<Void> retrying(Attempts attempts, int attempt) {
 		return Mono.defer(() -> attempt(attempts.exchange, attempts.chain, attempts.context))
-			.then(Mono.<Object>fromSupplier(() -> RESPONDED))
-			.onErrorResume(Mono::just)
-			.flatMap((outcome) -> (outcome instanceof Throwable ex) ? afterError(attempts, attempt, ex)
-					: afterResponse(attempts, attempt));
+			.materialize()
+			.flatMap((outcome) -> (outcome.getThrowable() != null)
+					? afterError(attempts, attempt, outcome.getThrowable()) : afterResponse(attempts, attempt));
 	}
 
 	private Mono<Void> afterResponse(Attempts attempts, int attempt) {
