@@ -143,6 +143,20 @@ public final class PriorityAdmissionQueue extends WaitingRoom {
 				}
 			}
 			outcome = ticket.state();
+			if (outcome == Ticket.State.QUEUED) {
+				// Now visible to a release that runs without the lock: a permit it gave
+				// back to the pool before it could see this waiter is handed out here
+				// (to this ticket, if it is the head: then signalled with the others).
+				@Nullable List<Object> late = grantWhilePermitsFree(now);
+				if (late != null) {
+					if (handedOff == null) {
+						handedOff = late;
+					}
+					else {
+						handedOff.addAll(late);
+					}
+				}
+			}
 		}
 		if (evicted != null) {
 			evicted.signalRejected(AdmissionRejectedException.Cause.FULL);

@@ -52,6 +52,13 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	 * @return whether a permit was taken
 	 */
 	public boolean tryAcquireNow(int priorityClass, int offset) {
+		if (nobodyWaits() && this.pool.tryAcquire()) {
+			// Without the lock: taken on every request, and a lock per instance makes
+			// event-loop threads wait on each other (on one core, for a whole time
+			// slice when the holder is preempted). A waiter that queued meanwhile
+			// arrived at the same time, and gets the next permit that frees.
+			return true;
+		}
 		@Nullable List<Object> handedOff = null;
 		boolean granted;
 		synchronized (this.lock) {
@@ -78,6 +85,17 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	}
 
 	private void releasePermit() {
+		if (nobodyWaits()) {
+			// Without the lock, as tryAcquireNow. A waiter that queues meanwhile may
+			// have found the pool empty: it tries the pool again once it is visible
+			// (PriorityAdmissionQueue.acquire, ServiceQueue.join), and this looks
+			// again after the permit is back; one of the two sees the other.
+			this.pool.release();
+			if (!nobodyWaits()) {
+				offerFreePermits();
+			}
+			return;
+		}
 		long now = this.clock.nanoTime();
 		@Nullable Object next;
 		synchronized (this.lock) {
@@ -143,9 +161,8 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	 * @return the queue length
 	 */
 	public int queueLength() {
-		// Without the lock: read on every scheduling decision, and a count taken under
-		// the
-		// lock would be just as stale once returned.
+		// Without the lock: read on every scheduling decision, and a count taken
+		// under the lock would be just as stale once returned.
 		return this.waiting.publishedSize();
 	}
 
@@ -220,6 +237,15 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 		}
 		this.pool.release();
 		return null;
+	}
+
+	/**
+	 * Return whether no request waits for this instance's permits, in its own queue or
+	 * the service queue; safe without the lock (both lengths are published).
+	 * @return whether nobody waits
+	 */
+	private boolean nobodyWaits() {
+		return this.waiting.publishedSize() == 0 && !serviceWaits();
 	}
 
 	/**

@@ -26,6 +26,103 @@ class PriorityAdmissionQueueFastPathTests {
 	}
 
 	@Test
+	void aPermitReleasedWithoutTheLockJustBeforeAWaiterQueuesShouldGoToThatWaiter() {
+		// The interleaving the lock no longer prevents: a request finds the pool empty,
+		// the holder gives its permit back (seeing nobody waiting, to the pool), then
+		// the request queues. It must not wait while that permit lies in the pool.
+		SemaphorePermitPool inner = new SemaphorePermitPool(1);
+		Runnable[] onEmpty = new Runnable[1];
+		PermitPool pool = new PermitPool() {
+
+			@Override
+			public boolean tryAcquire() {
+				boolean taken = inner.tryAcquire();
+				Runnable hook = onEmpty[0];
+				if (!taken && hook != null) {
+					onEmpty[0] = null;
+					hook.run();
+				}
+				return taken;
+			}
+
+			@Override
+			public void release() {
+				inner.release();
+			}
+
+			@Override
+			public int availablePermits() {
+				return inner.availablePermits();
+			}
+
+			@Override
+			public int maxPermits() {
+				return inner.maxPermits();
+			}
+
+		};
+		PriorityAdmissionQueue queue = new PriorityAdmissionQueue(pool, 10);
+		assertThat(queue.tryAcquireNow(0, 0)).isTrue();
+		onEmpty[0] = queue.permitRelease();
+		Ticket waiter = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
+		assertThat(onEmpty[0]).as("the release ran between the failed try and the queueing").isNull();
+		assertThat(waiter.state()).isEqualTo(Ticket.State.GRANTED);
+		assertThat(waiter.granted()).isCompleted();
+		assertThat(queue.queueLength()).isZero();
+		assertThat(inner.availablePermits()).isZero();
+		waiter.release();
+		assertThat(inner.availablePermits()).isOne();
+	}
+
+	@Test
+	void aWaiterThatQueuesWhileAPermitGoesBackWithoutTheLockShouldGetIt() {
+		// The other side: the holder saw nobody waiting, and before its permit is back
+		// in the pool a request finds the pool empty and queues. The holder must look
+		// again once the permit is back.
+		SemaphorePermitPool inner = new SemaphorePermitPool(1);
+		Runnable[] beforeRelease = new Runnable[1];
+		PermitPool pool = new PermitPool() {
+
+			@Override
+			public boolean tryAcquire() {
+				return inner.tryAcquire();
+			}
+
+			@Override
+			public void release() {
+				Runnable hook = beforeRelease[0];
+				if (hook != null) {
+					beforeRelease[0] = null;
+					hook.run();
+				}
+				inner.release();
+			}
+
+			@Override
+			public int availablePermits() {
+				return inner.availablePermits();
+			}
+
+			@Override
+			public int maxPermits() {
+				return inner.maxPermits();
+			}
+
+		};
+		PriorityAdmissionQueue queue = new PriorityAdmissionQueue(pool, 10);
+		assertThat(queue.tryAcquireNow(0, 0)).isTrue();
+		Ticket[] waiter = new Ticket[1];
+		beforeRelease[0] = () -> waiter[0] = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
+		queue.permitRelease().run();
+		assertThat(waiter[0].state()).isEqualTo(Ticket.State.GRANTED);
+		assertThat(waiter[0].granted()).isCompleted();
+		assertThat(queue.queueLength()).isZero();
+		assertThat(inner.availablePermits()).isZero();
+		waiter[0].release();
+		assertThat(inner.availablePermits()).isOne();
+	}
+
+	@Test
 	void releaseShouldHandThePermitToTheHeadOfTheQueue() {
 		assertThat(this.queue.tryAcquireNow(0, 0)).isTrue();
 		Ticket waiter = this.queue.acquire(3, 0, PriorityAdmissionQueue.NO_DEADLINE);

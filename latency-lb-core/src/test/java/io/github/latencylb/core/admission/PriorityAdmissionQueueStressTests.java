@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Races acquire, release, cancel, expiry and cancellation of the grant future on one
- * queue from many threads, then checks that every permit came back exactly once and every
+ * queue from many threads, with permits taken and given back without a ticket (the
+ * lock-free fast path), then checks that every permit came back exactly once and every
  * ticket ended in a terminal state.
  */
 class PriorityAdmissionQueueStressTests {
@@ -45,6 +46,10 @@ class PriorityAdmissionQueueStressTests {
 		AtomicLong expiredBySweep = new AtomicLong();
 		AtomicReferenceArray<Ticket> slots = new AtomicReferenceArray<>(SLOTS);
 		Queue<Ticket> tickets = new ConcurrentLinkedQueue<>();
+		// Permits taken without a ticket (the fast path of most requests) and not yet
+		// given back.
+		Queue<Runnable> fastPermits = new ConcurrentLinkedQueue<>();
+		AtomicLong fastAcquires = new AtomicLong();
 		CountDownLatch start = new CountDownLatch(1);
 		ExecutorService executor = Executors.newFixedThreadPool(THREADS);
 		try {
@@ -56,7 +61,10 @@ class PriorityAdmissionQueueStressTests {
 						long now = time.incrementAndGet();
 						int slot = ThreadLocalRandom.current().nextInt(SLOTS);
 						Ticket ticket = slots.get(slot);
-						if (ticket == null) {
+						if (ThreadLocalRandom.current().nextInt(4) == 0) {
+							fastPath(queue, fastPermits, fastAcquires);
+						}
+						else if (ticket == null) {
 							acquire(queue, now, slot, slots, tickets, grantCallbacks);
 						}
 						else {
@@ -80,6 +88,9 @@ class PriorityAdmissionQueueStressTests {
 		assertThat(pool.overRelease()).isNull();
 		boolean stranded = queue.queueLength() > 0 && pool.availablePermits() > 0;
 		assertThat(stranded).as("a waiter is stranded while a permit is free").isFalse();
+		for (Runnable release = fastPermits.poll(); release != null; release = fastPermits.poll()) {
+			release.run();
+		}
 
 		// Wind down as consumers would: waiters give up, holders of a visible grant
 		// release.
@@ -110,10 +121,88 @@ class PriorityAdmissionQueueStressTests {
 		assertThat(pool.releases()).isEqualTo(pool.acquires());
 		assertThat(grantCallbacks.get()).isEqualTo(completedNormally);
 		System.out.printf(
-				"permits=%d maxLength=%d: %d tickets %s, %d expired by sweeps; %d grants seen; "
-						+ "pool acquires=%d releases=%d (the other grants were hand-offs)%n",
-				permits, maxLength, tickets.size(), states, expiredBySweep.get(), completedNormally, pool.acquires(),
-				pool.releases());
+				"permits=%d maxLength=%d: %d tickets %s, %d expired by sweeps; %d grants seen; %d permits "
+						+ "taken without a ticket; pool acquires=%d releases=%d (the other grants were hand-offs)%n",
+				permits, maxLength, tickets.size(), states, expiredBySweep.get(), completedNormally, fastAcquires.get(),
+				pool.acquires(), pool.releases());
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "1, 4", "2, 8" })
+	void waitersShouldBeGrantedWhilePermitsComeAndGoWithoutTheLock(int permits, int threads) throws Exception {
+		// Mostly the lock-free path; a request that finds no permit queues and waits.
+		// Checks that permits neither leak nor return twice, and that every waiter is
+		// granted (a waiter left queued while its permit lay in the pool, once the
+		// others are done or all waiting, would time out). The exact interleaving that
+		// could strand a waiter is built in PriorityAdmissionQueueFastPathTests: here
+		// another request's locked path usually rescues such a waiter at once.
+		CountingPermitPool pool = new CountingPermitPool(permits);
+		PriorityAdmissionQueue queue = new PriorityAdmissionQueue(pool, 64);
+		AtomicLong queued = new AtomicLong();
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> workers = new ArrayList<>();
+			for (int i = 0; i < threads; i++) {
+				workers.add(executor.submit(() -> {
+					start.await();
+					for (int op = 0; op < OPERATIONS; op++) {
+						if (queue.tryAcquireNow(0, 0)) {
+							hold();
+							queue.permitRelease().run();
+							continue;
+						}
+						queued.incrementAndGet();
+						Ticket ticket = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
+						ticket.granted().get(10, TimeUnit.SECONDS);
+						hold();
+						ticket.release();
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			for (Future<?> worker : workers) {
+				worker.get(2, TimeUnit.MINUTES);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		assertThat(pool.overRelease()).isNull();
+		assertThat(queue.queueLength()).isZero();
+		assertThat(pool.availablePermits()).isEqualTo(permits);
+		assertThat(pool.releases()).isEqualTo(pool.acquires());
+		System.out.printf("permits=%d threads=%d: %d requests queued, pool acquires=%d%n", permits, threads,
+				queued.get(), pool.acquires());
+	}
+
+	/**
+	 * Hold a permit for a moment, as a request would.
+	 */
+	private static void hold() {
+		for (int spin = ThreadLocalRandom.current().nextInt(50); spin > 0; spin--) {
+			Thread.onSpinWait();
+		}
+	}
+
+	/**
+	 * Take a permit without a ticket if one is free and nobody waits ahead, or give back
+	 * one taken so before: both may skip the queue's lock.
+	 */
+	private static void fastPath(PriorityAdmissionQueue queue, Queue<Runnable> fastPermits, AtomicLong fastAcquires) {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		if (random.nextBoolean()) {
+			Runnable release = fastPermits.poll();
+			if (release != null) {
+				release.run();
+				return;
+			}
+		}
+		if (queue.tryAcquireNow(random.nextInt(-2, 3), random.nextInt(3))) {
+			fastAcquires.incrementAndGet();
+			fastPermits.add(queue.permitRelease());
+		}
 	}
 
 	private static boolean isCompletedNormally(Ticket ticket) {
