@@ -22,7 +22,8 @@
 #        PIN=1 ... both gateways on the last CPU, wrk and the backends on the others (taskset): each
 #          gateway then has one core of its own while it is timed, so that the load generator and the
 #          backends competing for the same cores move its throughput less (needs 2 CPUs or more; each
-#          gateway JVM then sizes itself for one CPU: one event loop, one GC thread).
+#          gateway JVM then sizes itself for one CPU: the serial collector; Reactor Netty still runs
+#          its minimum of four event loops on that core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}
