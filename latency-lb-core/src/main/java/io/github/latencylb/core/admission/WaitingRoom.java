@@ -249,8 +249,8 @@ abstract class WaitingRoom implements ServiceQueue.Member {
 	}
 
 	/**
-	 * Return whether keyless requests wait in the attached service queue; caller holds
-	 * the lock.
+	 * Return whether keyless requests wait in the attached service queue; safe without
+	 * the lock (the attachment and the length are both volatile).
 	 * @return whether the service queue has waiters
 	 */
 	private boolean serviceWaits() {
