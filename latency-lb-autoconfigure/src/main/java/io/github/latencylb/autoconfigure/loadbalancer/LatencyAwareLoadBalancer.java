@@ -145,8 +145,7 @@ public class LatencyAwareLoadBalancer implements ReactorServiceInstanceLoadBalan
 			this.empty.set(false);
 		}
 		KnownInstances known = update(instances);
-		Object key = (context != null || attributes.isEmpty()) ? null
-				: attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
+		Object key = (context != null) ? null : attributes.get(LatencyLbAttributes.FLOW_KEY_HASH);
 		boolean keyed = (context != null) ? context.isKeyed() : key instanceof Long;
 		long hash = (context != null) ? context.getFlowKeyHash() : (keyed ? (Long) key : 0);
 		Set<String> excluded = (context != null) ? context.getExcluded() : Set.of();

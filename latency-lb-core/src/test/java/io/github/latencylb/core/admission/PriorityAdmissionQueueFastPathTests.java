@@ -1,5 +1,6 @@
 package io.github.latencylb.core.admission;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,48 +31,18 @@ class PriorityAdmissionQueueFastPathTests {
 		// The interleaving the lock no longer prevents: a request finds the pool empty,
 		// the holder gives its permit back (seeing nobody waiting, to the pool), then
 		// the request queues. It must not wait while that permit lies in the pool.
-		SemaphorePermitPool inner = new SemaphorePermitPool(1);
-		Runnable[] onEmpty = new Runnable[1];
-		PermitPool pool = new PermitPool() {
-
-			@Override
-			public boolean tryAcquire() {
-				boolean taken = inner.tryAcquire();
-				Runnable hook = onEmpty[0];
-				if (!taken && hook != null) {
-					onEmpty[0] = null;
-					hook.run();
-				}
-				return taken;
-			}
-
-			@Override
-			public void release() {
-				inner.release();
-			}
-
-			@Override
-			public int availablePermits() {
-				return inner.availablePermits();
-			}
-
-			@Override
-			public int maxPermits() {
-				return inner.maxPermits();
-			}
-
-		};
+		HookedPermitPool pool = new HookedPermitPool();
 		PriorityAdmissionQueue queue = new PriorityAdmissionQueue(pool, 10);
 		assertThat(queue.tryAcquireNow(0, 0)).isTrue();
-		onEmpty[0] = queue.permitRelease();
+		pool.afterFailedTry = queue.permitRelease();
 		Ticket waiter = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
-		assertThat(onEmpty[0]).as("the release ran between the failed try and the queueing").isNull();
+		assertThat(pool.afterFailedTry).as("the release ran between the failed try and the queueing").isNull();
 		assertThat(waiter.state()).isEqualTo(Ticket.State.GRANTED);
 		assertThat(waiter.granted()).isCompleted();
 		assertThat(queue.queueLength()).isZero();
-		assertThat(inner.availablePermits()).isZero();
+		assertThat(pool.availablePermits()).isZero();
 		waiter.release();
-		assertThat(inner.availablePermits()).isOne();
+		assertThat(pool.availablePermits()).isOne();
 	}
 
 	@Test
@@ -79,47 +50,18 @@ class PriorityAdmissionQueueFastPathTests {
 		// The other side: the holder saw nobody waiting, and before its permit is back
 		// in the pool a request finds the pool empty and queues. The holder must look
 		// again once the permit is back.
-		SemaphorePermitPool inner = new SemaphorePermitPool(1);
-		Runnable[] beforeRelease = new Runnable[1];
-		PermitPool pool = new PermitPool() {
-
-			@Override
-			public boolean tryAcquire() {
-				return inner.tryAcquire();
-			}
-
-			@Override
-			public void release() {
-				Runnable hook = beforeRelease[0];
-				if (hook != null) {
-					beforeRelease[0] = null;
-					hook.run();
-				}
-				inner.release();
-			}
-
-			@Override
-			public int availablePermits() {
-				return inner.availablePermits();
-			}
-
-			@Override
-			public int maxPermits() {
-				return inner.maxPermits();
-			}
-
-		};
+		HookedPermitPool pool = new HookedPermitPool();
 		PriorityAdmissionQueue queue = new PriorityAdmissionQueue(pool, 10);
 		assertThat(queue.tryAcquireNow(0, 0)).isTrue();
 		Ticket[] waiter = new Ticket[1];
-		beforeRelease[0] = () -> waiter[0] = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
+		pool.beforeRelease = () -> waiter[0] = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
 		queue.permitRelease().run();
 		assertThat(waiter[0].state()).isEqualTo(Ticket.State.GRANTED);
 		assertThat(waiter[0].granted()).isCompleted();
 		assertThat(queue.queueLength()).isZero();
-		assertThat(inner.availablePermits()).isZero();
+		assertThat(pool.availablePermits()).isZero();
 		waiter[0].release();
-		assertThat(inner.availablePermits()).isOne();
+		assertThat(pool.availablePermits()).isOne();
 	}
 
 	@Test
@@ -162,6 +104,57 @@ class PriorityAdmissionQueueFastPathTests {
 		assertThat(waiter.state()).isEqualTo(Ticket.State.GRANTED);
 		waiter.release();
 		assertThat(this.pool.availablePermits()).isOne();
+	}
+
+	/**
+	 * A pool of one permit that runs a hook, once, at the moment a concurrent request
+	 * would have to run for an interleaving to happen.
+	 */
+	private static final class HookedPermitPool implements PermitPool {
+
+		private final SemaphorePermitPool inner = new SemaphorePermitPool(1);
+
+		/** Run once right after a try that found no permit, before it returns. */
+		@Nullable Runnable afterFailedTry;
+
+		/** Run once at a release, before the permit is back. */
+		@Nullable Runnable beforeRelease;
+
+		@Override
+		public boolean tryAcquire() {
+			boolean taken = this.inner.tryAcquire();
+			if (!taken) {
+				Runnable hook = this.afterFailedTry;
+				this.afterFailedTry = null;
+				run(hook);
+			}
+			return taken;
+		}
+
+		@Override
+		public void release() {
+			Runnable hook = this.beforeRelease;
+			this.beforeRelease = null;
+			run(hook);
+			this.inner.release();
+		}
+
+		@Override
+		public int availablePermits() {
+			return this.inner.availablePermits();
+		}
+
+		@Override
+		public int maxPermits() {
+			return this.inner.maxPermits();
+		}
+
+		private static void run(@Nullable Runnable hook) {
+			if (hook != null) {
+				hook.run();
+			}
+		}
+
 	}
 
 }

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -50,41 +51,26 @@ class PriorityAdmissionQueueStressTests {
 		// given back.
 		Queue<Runnable> fastPermits = new ConcurrentLinkedQueue<>();
 		AtomicLong fastAcquires = new AtomicLong();
-		CountDownLatch start = new CountDownLatch(1);
-		ExecutorService executor = Executors.newFixedThreadPool(THREADS);
-		try {
-			List<Future<?>> workers = new ArrayList<>();
-			for (int i = 0; i < THREADS; i++) {
-				workers.add(executor.submit(() -> {
-					start.await();
-					for (int op = 0; op < OPERATIONS; op++) {
-						long now = time.incrementAndGet();
-						int slot = ThreadLocalRandom.current().nextInt(SLOTS);
-						Ticket ticket = slots.get(slot);
-						if (ThreadLocalRandom.current().nextInt(4) == 0) {
-							fastPath(queue, fastPermits, fastAcquires);
-						}
-						else if (ticket == null) {
-							acquire(queue, now, slot, slots, tickets, grantCallbacks);
-						}
-						else {
-							expiredBySweep.addAndGet(raceOn(ticket, queue, now));
-							if (ticket.state().isTerminal()) {
-								slots.compareAndSet(slot, ticket, null);
-							}
-						}
+		race(THREADS, () -> {
+			for (int op = 0; op < OPERATIONS; op++) {
+				long now = time.incrementAndGet();
+				int slot = ThreadLocalRandom.current().nextInt(SLOTS);
+				Ticket ticket = slots.get(slot);
+				if (ThreadLocalRandom.current().nextInt(4) == 0) {
+					fastPath(queue, fastPermits, fastAcquires);
+				}
+				else if (ticket == null) {
+					acquire(queue, now, slot, slots, tickets, grantCallbacks);
+				}
+				else {
+					expiredBySweep.addAndGet(raceOn(ticket, queue, now));
+					if (ticket.state().isTerminal()) {
+						slots.compareAndSet(slot, ticket, null);
 					}
-					return null;
-				}));
+				}
 			}
-			start.countDown();
-			for (Future<?> worker : workers) {
-				worker.get(2, TimeUnit.MINUTES);
-			}
-		}
-		finally {
-			executor.shutdownNow();
-		}
+			return null;
+		});
 		assertThat(pool.overRelease()).isNull();
 		boolean stranded = queue.queueLength() > 0 && pool.availablePermits() > 0;
 		assertThat(stranded).as("a waiter is stranded while a permit is free").isFalse();
@@ -108,9 +94,8 @@ class PriorityAdmissionQueueStressTests {
 			}
 			if (ticket.state() == State.REJECTED) {
 				// Rejected at arrival, or evicted later by a better-ranked arrival while
-				// its consumer
-				// may be giving up on its own future: either way it never completed
-				// normally.
+				// its consumer may be giving up on its own future: either way it never
+				// completed normally.
 				assertThat(ticket.granted()).isCompletedExceptionally();
 			}
 		}
@@ -139,6 +124,37 @@ class PriorityAdmissionQueueStressTests {
 		CountingPermitPool pool = new CountingPermitPool(permits);
 		PriorityAdmissionQueue queue = new PriorityAdmissionQueue(pool, 64);
 		AtomicLong queued = new AtomicLong();
+		race(threads, () -> {
+			for (int op = 0; op < OPERATIONS; op++) {
+				if (queue.tryAcquireNow(0, 0)) {
+					hold();
+					queue.permitRelease().run();
+					continue;
+				}
+				queued.incrementAndGet();
+				Ticket ticket = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
+				ticket.granted().get(10, TimeUnit.SECONDS);
+				hold();
+				ticket.release();
+			}
+			return null;
+		});
+		assertThat(pool.overRelease()).isNull();
+		assertThat(queue.queueLength()).isZero();
+		assertThat(pool.availablePermits()).isEqualTo(permits);
+		assertThat(pool.releases()).isEqualTo(pool.acquires());
+		System.out.printf("permits=%d threads=%d: %d requests queued, pool acquires=%d%n", permits, threads,
+				queued.get(), pool.acquires());
+	}
+
+	/**
+	 * Run the same work on several threads started together; fail if one fails or takes
+	 * more than two minutes.
+	 * @param threads the number of threads
+	 * @param work what each thread does
+	 * @throws Exception what a thread threw
+	 */
+	private static void race(int threads, Callable<Void> work) throws Exception {
 		CountDownLatch start = new CountDownLatch(1);
 		ExecutorService executor = Executors.newFixedThreadPool(threads);
 		try {
@@ -146,19 +162,7 @@ class PriorityAdmissionQueueStressTests {
 			for (int i = 0; i < threads; i++) {
 				workers.add(executor.submit(() -> {
 					start.await();
-					for (int op = 0; op < OPERATIONS; op++) {
-						if (queue.tryAcquireNow(0, 0)) {
-							hold();
-							queue.permitRelease().run();
-							continue;
-						}
-						queued.incrementAndGet();
-						Ticket ticket = queue.acquire(0, 0, PriorityAdmissionQueue.NO_DEADLINE);
-						ticket.granted().get(10, TimeUnit.SECONDS);
-						hold();
-						ticket.release();
-					}
-					return null;
+					return work.call();
 				}));
 			}
 			start.countDown();
@@ -169,12 +173,6 @@ class PriorityAdmissionQueueStressTests {
 		finally {
 			executor.shutdownNow();
 		}
-		assertThat(pool.overRelease()).isNull();
-		assertThat(queue.queueLength()).isZero();
-		assertThat(pool.availablePermits()).isEqualTo(permits);
-		assertThat(pool.releases()).isEqualTo(pool.acquires());
-		System.out.printf("permits=%d threads=%d: %d requests queued, pool acquires=%d%n", permits, threads,
-				queued.get(), pool.acquires());
 	}
 
 	/**
