@@ -24,6 +24,10 @@
 #          backends competing for the same cores move its throughput less (needs 2 CPUs or more; each
 #          gateway JVM then sizes itself for one CPU: the serial collector; Reactor Netty still runs
 #          its minimum of four event loops on that core).
+#        TOGETHER=1 ... (with PIN=1) each round drives both gateways at the same time, two wrk processes,
+#          so that both share the gateway core, and whatever slows the machine during the round slows
+#          both alike. The scheduler then splits that core between the two JVMs, and the ratio of their
+#          requests per CPU-second is the overhead; each gateway's CPU use should be near 50%.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}
@@ -155,13 +159,26 @@ run() { # name port pid
 warmed=0
 while [ "$warmed" -lt "$WARMUP_SECONDS" ]; do
 	slice=$((WARMUP_SECONDS - warmed < 15 ? WARMUP_SECONDS - warmed : 15))
-	${load_cpu[@]+"${load_cpu[@]}"} wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$OURS_PORT/" >/dev/null
+	${load_cpu[@]+"${load_cpu[@]}"} wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$OURS_PORT/" >/dev/null &
+	warming=$!
+	# TOGETHER: both at once, as they will be timed; otherwise one after the other.
+	[ -n "${TOGETHER:-}" ] || wait "$warming"
 	${load_cpu[@]+"${load_cpu[@]}"} wrk -t2 -c"$CONNECTIONS" -d"${slice}s" -s "$OUT/sessions.lua" "http://127.0.0.1:$BASELINE_PORT/" >/dev/null
+	[ -z "${TOGETHER:-}" ] || wait "$warming"
 	warmed=$((warmed + slice))
 done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "round gateway requests/s p50 p99 requests-per-cpu-second gateway-cpu-%" | tee "$OUT/summary.txt"
 for r in $(seq 1 "$ROUNDS"); do
+	if [ -n "${TOGETHER:-}" ]; then
+		run "ours-$r" $OURS_PORT $OURS_PID > "$OUT/ours-$r.line" &
+		together=$!
+		run "baseline-$r" $BASELINE_PORT $BASELINE_PID > "$OUT/baseline-$r.line"
+		wait "$together"
+		echo "$r $(cat "$OUT/ours-$r.line")" | tee -a "$OUT/summary.txt"
+		echo "$r $(cat "$OUT/baseline-$r.line")" | tee -a "$OUT/summary.txt"
+		continue
+	fi
 	# Alternate which one goes first.
 	if [ $((r % 2)) -eq 1 ]; then
 		echo "$r $(run "ours-$r" $OURS_PORT $OURS_PID)" | tee -a "$OUT/summary.txt"

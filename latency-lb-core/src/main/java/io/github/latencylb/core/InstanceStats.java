@@ -94,13 +94,20 @@ final class InstanceStats {
 	final Decision keyless = new Decision(this, DecisionReason.KEYLESS, null);
 
 	InstanceStats(String id, int weight, long nowNanos, boolean warmFromStart, SchedulerConfig config) {
+		// The average is created as an argument, before the field initializers run, so
+		// that it is allocated next to this object: a keyless decision reads both.
+		this(id, weight, nowNanos, warmFromStart, config, new PeakEwma(config.latency().decay().toNanos(), nowNanos));
+	}
+
+	private InstanceStats(String id, int weight, long nowNanos, boolean warmFromStart, SchedulerConfig config,
+			PeakEwma ewma) {
 		this.id = id;
 		this.weight = weight;
 		this.firstSeenNanos = nowNanos;
 		this.ejectedUntilNanos = nowNanos;
 		this.lastResponseNanos = nowNanos - 1;
 		this.warmFromStart = warmFromStart;
-		this.ewma = new PeakEwma(config.latency().decay().toNanos(), nowNanos);
+		this.ewma = ewma;
 		this.window = new LatencyWindow(config.latency().window().toNanos(), nowNanos);
 	}
 

@@ -1,5 +1,8 @@
 package io.github.latencylb.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * Peak-sensitive exponentially weighted moving average of latency, as in Finagle's and
  * Linkerd's peak EWMA balancers: a sample above the current value replaces it at once
@@ -8,15 +11,45 @@ package io.github.latencylb.core;
  * probed again after a while.
  * <p>
  * Values are nanoseconds. Thread-safe: updates are synchronized on this object (they are
- * short) and publish an immutable state, which reads take without a lock (two reads per
- * keyless decision).
+ * short); reads take no lock and allocate nothing. The value and its time are two fields
+ * guarded by a version (a sequence lock, as {@code StampedLock}'s optimistic reads): odd
+ * while an update writes them, so a read that overlapped one sees the version move and
+ * reads again, under the lock if it keeps overlapping. Two reads per keyless decision
+ * thus touch this object only, not a state object replaced by every response.
  */
 public final class PeakEwma {
 
+	private static final VarHandle VERSION;
+
+	private static final VarHandle COST;
+
+	private static final VarHandle STAMP;
+
+	static {
+		try {
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			VERSION = lookup.findVarHandle(PeakEwma.class, "version", long.class);
+			COST = lookup.findVarHandle(PeakEwma.class, "cost", double.class);
+			STAMP = lookup.findVarHandle(PeakEwma.class, "stamp", long.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
+
+	/** Optimistic reads that overlap updates this many times read under the lock. */
+	private static final int OPTIMISTIC_TRIES = 4;
+
 	private final double tauNanos;
 
-	/** Value and time of the last update; replaced as a whole by each update. */
-	private volatile State state;
+	/** Even while {@link #cost} and {@link #stamp} are stable, odd while written. */
+	private volatile long version;
+
+	/** Value at {@link #stamp}, in nanoseconds; {@code -1} before the first sample. */
+	private double cost = -1;
+
+	/** Time of the last sample (creation time before one). */
+	private long stamp;
 
 	/**
 	 * Create an average with no sample yet.
@@ -28,7 +61,7 @@ public final class PeakEwma {
 			throw new IllegalArgumentException("decay must be positive");
 		}
 		this.tauNanos = decayNanos;
-		this.state = new State(0, nowNanos, false);
+		this.stamp = nowNanos;
 	}
 
 	/**
@@ -37,18 +70,27 @@ public final class PeakEwma {
 	 * @param nowNanos the current time
 	 */
 	public synchronized void observe(long latencyNanos, long nowNanos) {
-		State state = this.state;
+		// Plain reads: only this (locked) writer changes the fields.
+		double old = this.cost;
+		long oldStamp = this.stamp;
 		// The decay since the last sample both ages the old value and weighs the blend.
-		double w = Math.exp(-decayExponent(state, nowNanos));
+		double w = Math.exp(-decayExponent(oldStamp, nowNanos));
 		double cost;
-		if (!state.seen || latencyNanos > state.cost * w) {
+		if (old < 0 || latencyNanos > old * w) {
 			cost = latencyNanos;
 		}
 		else {
-			cost = state.cost * w + latencyNanos * (1 - w);
+			cost = old * w + latencyNanos * (1 - w);
 		}
 		// Compared by difference: nanoTime values may wrap around.
-		this.state = new State(cost, (nowNanos - state.stamp > 0) ? nowNanos : state.stamp, true);
+		long stamp = (nowNanos - oldStamp > 0) ? nowNanos : oldStamp;
+		long v = this.version;
+		// Odd before the fields change, even again only after they all have.
+		VERSION.setOpaque(this, v + 1);
+		VarHandle.storeStoreFence();
+		COST.setOpaque(this, cost);
+		STAMP.setOpaque(this, stamp);
+		VERSION.setRelease(this, v + 2);
 	}
 
 	/**
@@ -57,22 +99,62 @@ public final class PeakEwma {
 	 * @return the value in nanoseconds, or {@code -1} when no sample was ever recorded
 	 */
 	public double value(long nowNanos) {
-		State state = this.state;
-		return state.seen ? decayed(state, nowNanos) : -1;
-	}
-
-	private double decayed(State state, long nowNanos) {
-		return state.cost * Math.exp(-decayExponent(state, nowNanos));
+		for (int i = 0; i < OPTIMISTIC_TRIES; i++) {
+			long v = readBegin();
+			double cost = rawCost();
+			long stamp = rawStamp();
+			if (readValid(v)) {
+				return (cost < 0) ? -1 : cost * Math.exp(-decayExponent(stamp, nowNanos));
+			}
+		}
+		synchronized (this) {
+			return (this.cost < 0) ? -1 : this.cost * Math.exp(-decayExponent(this.stamp, nowNanos));
+		}
 	}
 
 	/**
-	 * The current value as {@code base x exp(-exponent)}: two values compare with one
-	 * {@code exp} of the difference of their exponents (see
-	 * {@link PeakEwmaCost#keylessNoWorse}).
-	 * @return the state of the last update
+	 * Start an optimistic read of {@link #rawCost} and {@link #rawStamp}: the pair is
+	 * consistent if {@link #readValid} then holds for the returned version.
+	 * @return the version
 	 */
-	State state() {
-		return this.state;
+	long readBegin() {
+		return (long) VERSION.getAcquire(this);
+	}
+
+	/**
+	 * The value as of the last sample, unsynchronized (see {@link #readBegin}).
+	 * @return the value, {@code -1} before the first sample
+	 */
+	double rawCost() {
+		return (double) COST.getOpaque(this);
+	}
+
+	/**
+	 * The time of the last sample, unsynchronized (see {@link #readBegin}).
+	 * @return the time
+	 */
+	long rawStamp() {
+		return (long) STAMP.getOpaque(this);
+	}
+
+	/**
+	 * Whether the fields read since {@link #readBegin} returned {@code version} are a
+	 * consistent pair: no update began or was under way in between.
+	 * @param version the version {@link #readBegin} returned
+	 * @return whether the reads are valid
+	 */
+	boolean readValid(long version) {
+		VarHandle.acquireFence();
+		return (version & 1) == 0 && version == (long) VERSION.getOpaque(this);
+	}
+
+	/**
+	 * The value and its time read under the lock, for a reader whose optimistic reads
+	 * keep overlapping updates.
+	 * @return the value ({@code -1} before the first sample) and its time
+	 */
+	synchronized Snapshot lockedSnapshot() {
+		return new Snapshot(this.cost, this.stamp);
 	}
 
 	/**
@@ -83,24 +165,17 @@ public final class PeakEwma {
 		return this.tauNanos;
 	}
 
-	/**
-	 * The exponent of the decay since a state's sample.
-	 * @param state the state
-	 * @param nowNanos the current time
-	 * @return {@code idle / tau}, at least 0
-	 */
-	double decayExponent(State state, long nowNanos) {
-		return Math.max(0, nowNanos - state.stamp) / this.tauNanos;
+	private double decayExponent(long stamp, long nowNanos) {
+		return Math.max(0, nowNanos - stamp) / this.tauNanos;
 	}
 
 	/**
 	 * The average as of its last update.
 	 *
-	 * @param cost the value, in nanoseconds
+	 * @param cost the value, in nanoseconds, {@code -1} before the first sample
 	 * @param stamp the time of the last sample
-	 * @param seen whether a sample was recorded
 	 */
-	record State(double cost, long stamp, boolean seen) {
+	record Snapshot(double cost, long stamp) {
 	}
 
 }

@@ -77,16 +77,35 @@ final class PeakEwmaCost {
 	 * @return whether {@code a} scores no worse than {@code b}
 	 */
 	boolean keylessNoWorse(InstanceStats a, double aWarmth, InstanceStats b, double bWarmth, long nowNanos) {
-		PeakEwma.State aState = a.ewma.state();
-		PeakEwma.State bState = b.ewma.state();
-		double aLeft = (aState.seen() ? aState.cost() : unseenCost()) * load(a, aWarmth);
-		double bRight = (bState.seen() ? bState.cost() : unseenCost()) * load(b, bWarmth);
+		PeakEwma ae = a.ewma;
+		PeakEwma be = b.ewma;
+		// Each average's value and time read without a lock (and without a state object
+		// to reach: at hundreds of instances, each object a decision reaches is a cache
+		// miss), again under the lock if an update overlapped.
+		long av = ae.readBegin();
+		double aCost = ae.rawCost();
+		long aStamp = ae.rawStamp();
+		long bv = be.readBegin();
+		double bCost = be.rawCost();
+		long bStamp = be.rawStamp();
+		if (!ae.readValid(av) || !be.readValid(bv)) {
+			PeakEwma.Snapshot aLocked = ae.lockedSnapshot();
+			PeakEwma.Snapshot bLocked = be.lockedSnapshot();
+			aCost = aLocked.cost();
+			aStamp = aLocked.stamp();
+			bCost = bLocked.cost();
+			bStamp = bLocked.stamp();
+		}
+		boolean aSeen = aCost >= 0;
+		boolean bSeen = bCost >= 0;
+		double aLeft = (aSeen ? aCost : unseenCost()) * load(a, aWarmth);
+		double bRight = (bSeen ? bCost : unseenCost()) * load(b, bWarmth);
 		// Ages since the last samples (0 for no sample: no decay); the exponent of the
 		// difference is their difference over tau, one division when the taus agree.
-		long aAge = aState.seen() ? Math.max(0, nowNanos - aState.stamp()) : 0;
-		long bAge = bState.seen() ? Math.max(0, nowNanos - bState.stamp()) : 0;
-		double d = (a.ewma.tauNanos() == b.ewma.tauNanos()) ? (bAge - aAge) / a.ewma.tauNanos()
-				: bAge / b.ewma.tauNanos() - aAge / a.ewma.tauNanos();
+		long aAge = aSeen ? Math.max(0, nowNanos - aStamp) : 0;
+		long bAge = bSeen ? Math.max(0, nowNanos - bStamp) : 0;
+		double d = (ae.tauNanos() == be.tauNanos()) ? (bAge - aAge) / ae.tauNanos()
+				: bAge / be.tauNanos() - aAge / ae.tauNanos();
 		if (d == 0 || aLeft == 0) {
 			return aLeft <= bRight;
 		}

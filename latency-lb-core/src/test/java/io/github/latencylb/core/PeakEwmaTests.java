@@ -1,5 +1,7 @@
 package io.github.latencylb.core;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +63,40 @@ class PeakEwmaTests {
 		// No time passed since that sample: no further decay.
 		assertThat(ewma.value(wrapped)).isEqualTo(afterBlend);
 		assertThat(ewma.value(wrapped + TAU)).isCloseTo(afterBlend / Math.E, within(1.0));
+	}
+
+	@Test
+	void optimisticReadsShouldNeverAcceptAValueWithAnotherSamplesTime() throws InterruptedException {
+		PeakEwma ewma = new PeakEwma(TAU, 0);
+		// Rising samples, each taken at a time equal to its latency: every update writes
+		// a value equal to its time, so a read that mixes two updates shows a difference.
+		int updates = 3_000_000;
+		AtomicBoolean done = new AtomicBoolean();
+		Thread writer = new Thread(() -> {
+			for (long i = 1; i <= updates; i++) {
+				ewma.observe(i * 1000, i * 1000);
+			}
+			done.set(true);
+		});
+		writer.start();
+		long accepted = 0;
+		long torn = 0;
+		while (!done.get()) {
+			long version = ewma.readBegin();
+			double cost = ewma.rawCost();
+			long stamp = ewma.rawStamp();
+			if (ewma.readValid(version)) {
+				accepted++;
+				if (cost >= 0 && cost != stamp) {
+					torn++;
+				}
+			}
+		}
+		writer.join();
+		assertThat(torn).as("accepted reads mixing two updates, of %d", accepted).isZero();
+		assertThat(accepted).isPositive();
+		assertThat(ewma.lockedSnapshot()).isEqualTo(new PeakEwma.Snapshot(updates * 1000.0, updates * 1000L));
+		assertThat(ewma.value(updates * 1000L)).isEqualTo(updates * 1000.0);
 	}
 
 	@Test
