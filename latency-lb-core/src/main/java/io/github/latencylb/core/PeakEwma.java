@@ -104,12 +104,16 @@ public final class PeakEwma {
 			double cost = rawCost();
 			long stamp = rawStamp();
 			if (readValid(v)) {
-				return (cost < 0) ? -1 : cost * Math.exp(-decayExponent(stamp, nowNanos));
+				return decayed(cost, stamp, nowNanos);
 			}
 		}
 		synchronized (this) {
-			return (this.cost < 0) ? -1 : this.cost * Math.exp(-decayExponent(this.stamp, nowNanos));
+			return decayed(this.cost, this.stamp, nowNanos);
 		}
+	}
+
+	private double decayed(double cost, long stamp, long nowNanos) {
+		return (cost < 0) ? -1 : cost * Math.exp(-decayExponent(stamp, nowNanos));
 	}
 
 	/**

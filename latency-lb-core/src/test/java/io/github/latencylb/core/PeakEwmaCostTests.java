@@ -1,7 +1,10 @@
 package io.github.latencylb.core;
 
+import java.lang.reflect.Field;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +41,27 @@ class PeakEwmaCostTests {
 		a.inflight = 3;
 		assertThat(this.cost.keylessScore(a, 1.0, NOW)).isEqualTo(2_000_000 * 4.0);
 		assertThat(this.cost.keylessScore(a, 0.5, NOW)).isEqualTo(2_000_000 * 7.0);
+	}
+
+	@Test
+	void keylessComparisonShouldReadUnderTheLockRatherThanWaitForAnUpdateThatSeemsUnderWay() throws Exception {
+		long decay = this.config.latency().decay().toNanos();
+		InstanceStats a = observedAt("a", 4_000_000, NOW + decay);
+		InstanceStats b = observedAt("b", 8_000_000, NOW);
+		long now = NOW + decay;
+		// As if b's writer had been preempted between its writes: its version stays odd,
+		// so no optimistic read of b ever validates.
+		Field version = PeakEwma.class.getDeclaredField("version");
+		version.setAccessible(true);
+		version.setLong(b.ewma, 1);
+		assertThat(CompletableFuture.supplyAsync(() -> this.cost.keylessNoWorse(b, 1.0, a, 1.0, now)))
+			.succeedsWithin(Duration.ofSeconds(10))
+			.isEqualTo(true);
+		assertThat(CompletableFuture.supplyAsync(() -> this.cost.keylessNoWorse(a, 1.0, b, 1.0, now)))
+			.succeedsWithin(Duration.ofSeconds(10))
+			.isEqualTo(false);
+		assertThat(CompletableFuture.supplyAsync(() -> b.ewma.value(now))).succeedsWithin(Duration.ofSeconds(10))
+			.satisfies((value) -> assertThat(value).isCloseTo(8_000_000 * Math.exp(-1), within(1.0)));
 	}
 
 	@Test
