@@ -14,8 +14,8 @@ import java.lang.invoke.VarHandle;
  * short); reads take no lock and allocate nothing. The value and its time are two fields
  * guarded by a version (a sequence lock, as {@code StampedLock}'s optimistic reads): odd
  * while an update writes them, so a read that overlapped one sees the version move and
- * reads again, under the lock if it keeps overlapping. Two reads per keyless decision
- * thus touch this object only, not a state object replaced by every response.
+ * reads again under the lock. Two reads per keyless decision thus touch this object only,
+ * not a state object replaced by every response.
  */
 public final class PeakEwma {
 
@@ -36,9 +36,6 @@ public final class PeakEwma {
 			throw new ExceptionInInitializerError(ex);
 		}
 	}
-
-	/** Optimistic reads that overlap updates this many times read under the lock. */
-	private static final int OPTIMISTIC_TRIES = 4;
 
 	private final double tauNanos;
 
@@ -99,14 +96,13 @@ public final class PeakEwma {
 	 * @return the value in nanoseconds, or {@code -1} when no sample was ever recorded
 	 */
 	public double value(long nowNanos) {
-		for (int i = 0; i < OPTIMISTIC_TRIES; i++) {
-			long v = readBegin();
-			double cost = rawCost();
-			long stamp = rawStamp();
-			if (readValid(v)) {
-				return decayed(cost, stamp, nowNanos);
-			}
+		long v = readBegin();
+		double cost = rawCost();
+		long stamp = rawStamp();
+		if (readValid(v)) {
+			return decayed(cost, stamp, nowNanos);
 		}
+		// An update overlapped: read under the lock, as the keyless comparison does.
 		synchronized (this) {
 			return decayed(this.cost, this.stamp, nowNanos);
 		}
@@ -153,8 +149,8 @@ public final class PeakEwma {
 	}
 
 	/**
-	 * The value and its time read under the lock, for a reader whose optimistic reads
-	 * keep overlapping updates.
+	 * The value and its time read under the lock, for a reader whose optimistic read
+	 * overlapped an update.
 	 * @return the value ({@code -1} before the first sample) and its time
 	 */
 	synchronized Snapshot lockedSnapshot() {
