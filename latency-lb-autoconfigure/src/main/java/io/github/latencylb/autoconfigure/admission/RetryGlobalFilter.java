@@ -113,18 +113,19 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		// for every signal of the exchange to pass through. Otherwise keep the body (up
 		// to max-body-bytes) before the first attempt, so that a retry sends exactly
 		// what the client sent; a larger body is sent once.
-		Mono<Void> attempts = (none != null)
-				? retrying(new Attempts(exchange, chain, url, serviceId, budget, none, context), 1)
-				: ReplayableBody.read(exchange.getRequest(), this.policy.config().maxBodyBytes()).flatMap((body) -> {
-					ServerWebExchange replaying = !body.present() ? exchange
-							: exchange.mutate()
-								.request(body.decorate(exchange.getRequest(), exchange.getResponse().bufferFactory()))
-								.build();
-					return retrying(new Attempts(replaying, chain, url, serviceId, budget, body, context), 1)
-						.doFinally((signal) -> body.discard());
-				});
-		return attempts.onErrorResume(NotFoundException.class,
-				(ex) -> RejectionResponse.noInstance(exchange.getResponse(), serviceId, ex));
+		// An attempt that finds no instance (NotFoundException) is answered in
+		// afterError.
+		if (none != null) {
+			return retrying(new Attempts(exchange, chain, url, serviceId, budget, none, context), 1);
+		}
+		return ReplayableBody.read(exchange.getRequest(), this.policy.config().maxBodyBytes()).flatMap((body) -> {
+			ServerWebExchange replaying = !body.present() ? exchange
+					: exchange.mutate()
+						.request(body.decorate(exchange.getRequest(), exchange.getResponse().bufferFactory()))
+						.build();
+			return retrying(new Attempts(replaying, chain, url, serviceId, budget, body, context), 1)
+				.doFinally((signal) -> body.discard());
+		});
 	}
 
 	/**
@@ -137,34 +138,54 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	 * @return completes when the attempt ends
 	 */
 	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, LatencyLbRequestContext context) {
+		// Ended as the signal arrives, before it goes on: a retry that an error (or a
+		// retriable status) leads to starts the next attempt at once, on this thread, and
+		// an end after the signal (doFinally) would end that next attempt instead.
+		return rest(exchange, chain, context).doOnSuccess((ignored) -> responded(exchange, context))
+			.doOnError((ex) -> end(context, SignalType.ON_ERROR, exchange));
+	}
+
+	/**
+	 * Run the rest of the chain for one attempt; a cancellation ends the attempt.
+	 * @param exchange the current exchange
+	 * @param chain the rest of the filter chain
+	 * @param context the request context
+	 * @return the rest of the chain
+	 */
+	private static Mono<Void> rest(ServerWebExchange exchange, GatewayFilterChain chain,
+			LatencyLbRequestContext context) {
 		Mono<Void> rest;
 		try {
 			rest = chain.filter(exchange);
 		}
 		catch (RuntimeException ex) {
 			// A filter that throws instead of returning an error must not leave the
-			// attempt's permit or lease taken.
+			// attempt's permit or lease taken; its error is the attempt's outcome.
 			context.endAttempt(LatencyLbResponse.End.FAILURE, null);
-			throw ex;
+			return Mono.error(ex);
 		}
-		// Ended as the signal arrives, before it goes on: a retry that an error (or a
-		// retriable status) leads to starts the next attempt at once, on this thread, and
-		// an end after the signal (doFinally) would end that next attempt instead.
-		return rest.doOnSuccess((ignored) -> {
-			LatencyLbResponse attempt = context.getAttempt();
-			if (attempt != null) {
-				attempt.responded();
-				LatencyLbRequestContext.AttemptAdmission admission = context.getAdmission();
-				if (admission != null && context.isScoped() && GatewayExchanges.isEventStream(exchange)) {
-					admission.onEventStream(attempt);
-				}
+		return rest.doOnCancel(() -> end(context, SignalType.CANCEL, exchange));
+	}
+
+	/**
+	 * The attempt's response headers arrived: its latency sample ends; a
+	 * server-sent-event stream moves from its request permit to a stream slot; the
+	 * attempt ends here unless a filter scoped it to the response body.
+	 * @param exchange the current exchange
+	 * @param context the request context
+	 */
+	private static void responded(ServerWebExchange exchange, LatencyLbRequestContext context) {
+		LatencyLbResponse attempt = context.getAttempt();
+		if (attempt != null) {
+			attempt.responded();
+			LatencyLbRequestContext.AttemptAdmission admission = context.getAdmission();
+			if (admission != null && context.isScoped() && GatewayExchanges.isEventStream(exchange)) {
+				admission.onEventStream(attempt);
 			}
-			if (!context.isScoped()) {
-				end(context, SignalType.ON_COMPLETE, exchange);
-			}
-		})
-			.doOnError((ex) -> end(context, SignalType.ON_ERROR, exchange))
-			.doOnCancel(() -> end(context, SignalType.CANCEL, exchange));
+		}
+		if (!context.isScoped()) {
+			end(context, SignalType.ON_COMPLETE, exchange);
+		}
 	}
 
 	private static void end(LatencyLbRequestContext context, SignalType signal, ServerWebExchange exchange) {
@@ -180,10 +201,18 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 	 * @return completes when this or a later attempt succeeds or gives up
 	 */
 	private Mono<Void> retrying(Attempts attempts, int attempt) {
-		return Mono.defer(() -> attempt(attempts.exchange, attempts.chain, attempts.context))
-			.materialize()
-			.flatMap((outcome) -> (outcome.getThrowable() != null)
-					? afterError(attempts, attempt, outcome.getThrowable()) : afterResponse(attempts, attempt));
+		// Three operators per attempt: each signal of the exchange passes through them.
+		// The attempt ends as its outcome arrives, before a retry is decided (as in
+		// attempt(...)).
+		return rest(attempts.exchange, attempts.chain, attempts.context).materialize().flatMap((outcome) -> {
+			Throwable ex = outcome.getThrowable();
+			if (ex != null) {
+				end(attempts.context, SignalType.ON_ERROR, attempts.exchange);
+				return afterError(attempts, attempt, ex);
+			}
+			responded(attempts.exchange, attempts.context);
+			return afterResponse(attempts, attempt);
+		});
 	}
 
 	private Mono<Void> afterResponse(Attempts attempts, int attempt) {
@@ -203,8 +232,17 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		boolean bodySendable = attempts.body.replayable() || !attempts.body.consumed();
 		boolean retriable = bodySendable && this.policy.isRetriableError(ex, exchange.getRequest().getMethod());
 		// Deferred: writing the 503 must happen only if no retry follows.
-		Mono<Void> otherwise = (ex instanceof AdmissionRejectedException rejected)
-				? Mono.defer(() -> RejectionResponse.rejected(exchange.getResponse(), rejected)) : Mono.error(ex);
+		Mono<Void> otherwise;
+		if (ex instanceof AdmissionRejectedException rejected) {
+			otherwise = Mono.defer(() -> RejectionResponse.rejected(exchange.getResponse(), rejected));
+		}
+		else if (ex instanceof NotFoundException notFound) {
+			otherwise = Mono
+				.defer(() -> RejectionResponse.noInstance(exchange.getResponse(), attempts.serviceId, notFound));
+		}
+		else {
+			otherwise = Mono.error(ex);
+		}
 		if (!retriable || exchange.getResponse().isCommitted()) {
 			return otherwise;
 		}

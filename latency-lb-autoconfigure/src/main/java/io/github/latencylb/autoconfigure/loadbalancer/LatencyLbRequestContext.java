@@ -231,7 +231,14 @@ public final class LatencyLbRequestContext {
 			attempt.start();
 			return Mono.just(attempt);
 		}
-		return admission.admit(this, attempt).doOnNext(LatencyLbResponse::start);
+		Mono<LatencyLbResponse> admitted = admission.admit(this, attempt);
+		if (attempt.tookPermit()) {
+			// Admitted at once (the common case): started here, so that the load
+			// balancer's flatMap takes the admission's Mono.just as a plain value.
+			attempt.start();
+			return admitted;
+		}
+		return admitted.doOnNext(LatencyLbResponse::start);
 	}
 
 	/**
@@ -271,7 +278,8 @@ public final class LatencyLbRequestContext {
 		 * Admit an attempt: the returned {@link Mono} emits the attempt once it holds its
 		 * permit ({@link LatencyLbResponse#holdPermit}), fails with
 		 * {@code AdmissionRejectedException} when it is turned away, and gives the permit
-		 * or queue slot back when cancelled.
+		 * or queue slot back when cancelled. An attempt that holds its permit when this
+		 * method returns was admitted at once: the {@link Mono} then emits it.
 		 * @param request the request
 		 * @param attempt the attempt
 		 * @return the admitted attempt

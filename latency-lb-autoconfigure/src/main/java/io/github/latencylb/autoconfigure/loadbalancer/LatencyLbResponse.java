@@ -179,6 +179,15 @@ public class LatencyLbResponse extends DefaultResponse {
 	}
 
 	/**
+	 * Return whether the attempt took a permit ({@link #holdPermit}), held or given back
+	 * since.
+	 * @return whether a permit was taken
+	 */
+	public boolean tookPermit() {
+		return this.permit.get() != null;
+	}
+
+	/**
 	 * Replace the permit held by another one (a request permit by a stream permit),
 	 * giving the first back. If the attempt already ended, {@code next} is given back at
 	 * once.
