@@ -59,13 +59,22 @@ final class RequestContextPreparer {
 				.classify(classification.priorityClass(), classification.offset(), classification.healthCheck());
 		}
 		context.setAdmission(this.admission);
-		context.setWebSocket("websocket".equalsIgnoreCase(exchange.getRequest().getHeaders().getUpgrade()));
+		boolean webSocket = "websocket".equalsIgnoreCase(exchange.getRequest().getHeaders().getUpgrade());
+		context.setWebSocket(webSocket);
 		context.setResumeExecutor(eventLoop(exchange));
-		LatencyLbRequestContext committing = context;
-		exchange.getResponse().beforeCommit(() -> {
-			committing.onCommit();
-			return Mono.empty();
-		});
+		if (webSocket) {
+			// The upgrade's chain lasts as long as the socket: its latency sample ends
+			// and
+			// its request permit goes back when the 101 response is committed. An HTTP
+			// attempt ends its sample when its chain completes at the response headers
+			// (RetryGlobalFilter), before the commit, so it needs no commit action (each
+			// is one more publisher in the response's commit).
+			LatencyLbRequestContext committing = context;
+			exchange.getResponse().beforeCommit(() -> {
+				committing.onCommit();
+				return Mono.empty();
+			});
+		}
 		return context;
 	}
 

@@ -242,8 +242,9 @@ public final class LatencyLbRequestContext {
 	}
 
 	/**
-	 * The response is being committed: the latency sample of the current attempt ends,
-	 * and a WebSocket upgrade gives its request permit back.
+	 * A WebSocket upgrade's response is being committed: the latency sample of the
+	 * current attempt ends, and the upgrade gives its request permit back (its chain
+	 * lasts as long as the socket).
 	 */
 	public void onCommit() {
 		LatencyLbResponse attempt = this.attempt;

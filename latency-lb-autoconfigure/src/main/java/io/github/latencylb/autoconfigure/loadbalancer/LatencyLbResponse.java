@@ -1,8 +1,8 @@
 package io.github.latencylb.autoconfigure.loadbalancer;
 
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Function;
 
 import io.github.latencylb.core.Decision;
@@ -23,6 +23,16 @@ import org.springframework.http.HttpStatusCode;
  */
 public class LatencyLbResponse extends DefaultResponse {
 
+	// Fields with updaters rather than three atomic objects: one object per attempt.
+	private static final AtomicReferenceFieldUpdater<LatencyLbResponse, Runnable> PERMIT = AtomicReferenceFieldUpdater
+		.newUpdater(LatencyLbResponse.class, Runnable.class, "permit");
+
+	private static final AtomicReferenceFieldUpdater<LatencyLbResponse, Lease> LEASE = AtomicReferenceFieldUpdater
+		.newUpdater(LatencyLbResponse.class, Lease.class, "lease");
+
+	private static final AtomicIntegerFieldUpdater<LatencyLbResponse> ENDED = AtomicIntegerFieldUpdater
+		.newUpdater(LatencyLbResponse.class, "ended");
+
 	private static final Runnable RELEASED = () -> {
 	};
 
@@ -38,11 +48,13 @@ public class LatencyLbResponse extends DefaultResponse {
 	private volatile Decision decision;
 
 	/** Gives back the permit held, {@code null} if none yet, RELEASED once given back. */
-	private final AtomicReference<@Nullable Runnable> permit = new AtomicReference<>();
+	private volatile @Nullable Runnable permit;
 
-	private final AtomicReference<@Nullable Lease> lease = new AtomicReference<>();
+	/** The in-flight lease, once started. */
+	private volatile @Nullable Lease lease;
 
-	private final AtomicBoolean ended = new AtomicBoolean();
+	/** 1 once {@link #end} ran. */
+	private volatile int ended;
 
 	/**
 	 * Create a response.
@@ -144,12 +156,12 @@ public class LatencyLbResponse extends DefaultResponse {
 	 */
 	public Lease start() {
 		Lease lease = this.scheduler.start(this.decision);
-		Lease previous = this.lease.getAndSet(lease);
+		Lease previous = LEASE.getAndSet(this, lease);
 		if (previous != null) {
 			// Started twice (a choice admitted twice): only the last lease counts.
 			previous.release();
 		}
-		if (this.ended.get()) {
+		if (this.ended != 0) {
 			// Ended meanwhile (cancelled): nothing to record.
 			lease.release();
 		}
@@ -160,7 +172,7 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * The response headers arrived or are being committed: the latency sample ends.
 	 */
 	public void responded() {
-		Lease lease = this.lease.get();
+		Lease lease = this.lease;
 		if (lease != null) {
 			lease.responded();
 		}
@@ -172,8 +184,8 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * @param release gives the permit back; called exactly once
 	 */
 	public void holdPermit(Runnable release) {
-		this.permit.set(release);
-		if (this.ended.get()) {
+		this.permit = release;
+		if (this.ended != 0) {
 			releasePermit();
 		}
 	}
@@ -184,7 +196,7 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * @return whether a permit was taken
 	 */
 	public boolean tookPermit() {
-		return this.permit.get() != null;
+		return this.permit != null;
 	}
 
 	/**
@@ -194,15 +206,15 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * @param next gives the new permit back; called exactly once
 	 */
 	public void swapPermit(Runnable next) {
-		Runnable previous = this.permit.get();
-		if (previous == RELEASED || !this.permit.compareAndSet(previous, next)) {
+		Runnable previous = this.permit;
+		if (previous == RELEASED || !PERMIT.compareAndSet(this, previous, next)) {
 			next.run();
 			return;
 		}
 		if (previous != null) {
 			previous.run();
 		}
-		if (this.ended.get()) {
+		if (this.ended != 0) {
 			releasePermit();
 		}
 	}
@@ -212,7 +224,7 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * @return whether {@link #end} ran
 	 */
 	public boolean isEnded() {
-		return this.ended.get();
+		return this.ended != 0;
 	}
 
 	/**
@@ -224,11 +236,11 @@ public class LatencyLbResponse extends DefaultResponse {
 	 * @param status the response status, if any
 	 */
 	public void end(End end, @Nullable HttpStatusCode status) {
-		if (!this.ended.compareAndSet(false, true)) {
+		if (!ENDED.compareAndSet(this, 0, 1)) {
 			return;
 		}
 		try {
-			Lease lease = this.lease.get();
+			Lease lease = this.lease;
 			if (lease != null) {
 				try {
 					if (end == End.FAILURE) {
@@ -249,7 +261,7 @@ public class LatencyLbResponse extends DefaultResponse {
 	}
 
 	private void releasePermit() {
-		Runnable release = this.permit.getAndSet(RELEASED);
+		Runnable release = PERMIT.getAndSet(this, RELEASED);
 		if (release != null) {
 			release.run();
 		}
