@@ -63,12 +63,11 @@ final class RequestContextPreparer {
 		context.setWebSocket(webSocket);
 		context.setResumeExecutor(eventLoop(exchange));
 		if (webSocket) {
-			// The upgrade's chain lasts as long as the socket: its latency sample ends
-			// and
-			// its request permit goes back when the 101 response is committed. An HTTP
-			// attempt ends its sample when its chain completes at the response headers
-			// (RetryGlobalFilter), before the commit, so it needs no commit action (each
-			// is one more publisher in the response's commit).
+			// An upgrade's chain lasts as long as its socket: its latency sample
+			// ends and its request permit goes back when the 101 is committed. An
+			// HTTP attempt ends its sample when its chain completes at the response
+			// headers (RetryGlobalFilter), before the commit: it needs no commit
+			// action, each of which is one more publisher in the response's commit.
 			LatencyLbRequestContext committing = context;
 			exchange.getResponse().beforeCommit(() -> {
 				committing.onCommit();

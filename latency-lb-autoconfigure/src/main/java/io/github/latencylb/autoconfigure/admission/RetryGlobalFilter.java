@@ -113,8 +113,7 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		// for every signal of the exchange to pass through. Otherwise keep the body (up
 		// to max-body-bytes) before the first attempt, so that a retry sends exactly
 		// what the client sent; a larger body is sent once.
-		// An attempt that finds no instance (NotFoundException) is answered in
-		// afterError.
+		// No instance (NotFoundException): answered in afterError.
 		if (none != null) {
 			return retrying(new Attempts(exchange, chain, url, serviceId, budget, none, context), 1);
 		}
