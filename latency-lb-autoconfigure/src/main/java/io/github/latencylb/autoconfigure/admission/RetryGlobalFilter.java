@@ -99,12 +99,8 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		}
 		String serviceId = url.getHost();
 		if (!this.policy.retries()) {
-			// No retries: only turn admission rejections into 503s.
-			return attempt(exchange, chain, context)
-				.onErrorResume(AdmissionRejectedException.class,
-						(ex) -> RejectionResponse.rejected(exchange.getResponse(), ex))
-				.onErrorResume(NotFoundException.class,
-						(ex) -> RejectionResponse.noInstance(exchange.getResponse(), serviceId, ex));
+			// No retries: only answer admission rejections and a missing instance (503s).
+			return attempt(exchange, chain, context).onErrorResume((ex) -> answer(exchange, serviceId, ex));
 		}
 		RetryBudget budget = this.policy.budgetOf(serviceId);
 		budget.onRequest();
@@ -231,21 +227,29 @@ public class RetryGlobalFilter implements GlobalFilter, Ordered {
 		boolean bodySendable = attempts.body.replayable() || !attempts.body.consumed();
 		boolean retriable = bodySendable && this.policy.isRetriableError(ex, exchange.getRequest().getMethod());
 		// Deferred: writing the 503 must happen only if no retry follows.
-		Mono<Void> otherwise;
-		if (ex instanceof AdmissionRejectedException rejected) {
-			otherwise = Mono.defer(() -> RejectionResponse.rejected(exchange.getResponse(), rejected));
-		}
-		else if (ex instanceof NotFoundException notFound) {
-			otherwise = Mono
-				.defer(() -> RejectionResponse.noInstance(exchange.getResponse(), attempts.serviceId, notFound));
-		}
-		else {
-			otherwise = Mono.error(ex);
-		}
+		Mono<Void> otherwise = Mono.defer(() -> answer(exchange, attempts.serviceId, ex));
 		if (!retriable || exchange.getResponse().isCommitted()) {
 			return otherwise;
 		}
 		return retryOrElse(attempts, attempt, LatencyLbResponse.End.FAILURE, otherwise);
+	}
+
+	/**
+	 * The answer to an attempt's error that no retry follows: a 503 when admission turned
+	 * it away or the service has no instance, else the error itself.
+	 * @param exchange the current exchange
+	 * @param serviceId the service
+	 * @param ex the error
+	 * @return the answer
+	 */
+	private static Mono<Void> answer(ServerWebExchange exchange, String serviceId, Throwable ex) {
+		if (ex instanceof AdmissionRejectedException rejected) {
+			return RejectionResponse.rejected(exchange.getResponse(), rejected);
+		}
+		if (ex instanceof NotFoundException notFound) {
+			return RejectionResponse.noInstance(exchange.getResponse(), serviceId, notFound);
+		}
+		return Mono.error(ex);
 	}
 
 	private Mono<Void> retryOrElse(Attempts attempts, int attempt, LatencyLbResponse.End end, Mono<Void> otherwise) {
